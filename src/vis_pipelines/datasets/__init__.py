@@ -1,0 +1,17 @@
+"""Kedro datasets: the only code that moves video data between files and in-memory objects.
+
+Catalog entries use ``type: vis_pipelines.datasets.<Class>``; nodes receive the in-memory objects
+(``VideoSet``, ``DAVISSequences``, ``FlowSequences``, checkpoint dicts) and never touch files.
+"""
+
+from .checkpoint import TorchCheckpointDataset
+from .davis import DAVISDataset, DAVISSequences
+from .errors import DatasetFormatError, DatasetValueError
+from .flow import FlowDirDataset, FlowSequences
+from .video_set import VideoSet
+from .ytvis import YTVISDataset
+
+__all__ = [
+    "VideoSet", "YTVISDataset", "DAVISSequences", "DAVISDataset", "FlowSequences",
+    "FlowDirDataset", "TorchCheckpointDataset", "DatasetFormatError", "DatasetValueError",
+]
