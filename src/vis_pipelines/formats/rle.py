@@ -77,6 +77,9 @@ def normalize_rle(
     return {"size": [h, w], "counts": counts}
 
 
+_AREA_CHUNK = 255
+
+
 def _coco(rle: dict[str, Any]) -> dict[str, Any]:
     counts = rle["counts"]
     return {"size": list(rle["size"]), "counts": counts.encode() if isinstance(counts, str) else counts}
@@ -91,7 +94,11 @@ def rle_area(rles: dict[str, Any] | Sequence[dict[str, Any]]) -> np.ndarray | in
     """Pixel count of one RLE (int) or of several (array)."""
     if isinstance(rles, dict):
         return int(mask_utils.area(_coco(rles)))
-    return np.asarray(mask_utils.area([_coco(r) for r in rles]), dtype=np.int64)
+    coco = [_coco(r) for r in rles]
+    # pycocotools' area() builds a uint8 array from the RLE count, so it fails on more than 255
+    # RLEs with numpy 2: call it in chunks.
+    chunks = [mask_utils.area(coco[i:i + _AREA_CHUNK]) for i in range(0, len(coco), _AREA_CHUNK)]
+    return np.concatenate(chunks).astype(np.int64) if chunks else np.zeros(0, np.int64)
 
 
 def rle_bbox(rle: dict[str, Any]) -> list[float]:
