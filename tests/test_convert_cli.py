@@ -10,6 +10,11 @@ from vis_pipelines.convert import main
 from vis_pipelines.formats import encode_mask, load_ytvis_json, write_image, write_mask_png
 
 
+def _result(stdout: str) -> dict:
+    """The JSON summary the CLI prints last (a logging handler set up by another test may print too)."""
+    return json.loads(stdout[stdout.rindex("\n{\n") + 1 if "\n{\n" in stdout else 0:])
+
+
 def _ytvis(n_videos: int = 10) -> dict:
     m = np.zeros((6, 8), np.uint8)
     m[1:4, 2:6] = 1
@@ -34,7 +39,7 @@ def test_split_writes_disjoint_labelled_files(tmp_path, capsys) -> None:
     assert len(hold_ids) == 2 and not train_ids & hold_ids and train_ids | hold_ids == set(range(1, 11))
     manifest = json.loads((out / "split.json").read_text())
     assert "not comparable to server" in manifest["label"]
-    assert json.loads(capsys.readouterr().out)["holdout_videos"] == 2
+    assert _result(capsys.readouterr().out)["holdout_videos"] == 2
     # Same seed, same split.
     again = tmp_path / "again"
     main(["split", "--json", str(src), "--out-dir", str(again), "--fraction", "0.2", "--seed", "1"])
@@ -49,7 +54,7 @@ def test_validate_reports_missing_frame_and_bad_json(tmp_path, capsys) -> None:
         for t in (0, 1):
             write_image(frames / f"v{v}/{t:05d}.jpg", np.zeros((6, 8, 3), np.uint8))
     assert main(["validate", "--json", str(src), "--frames-dir", str(frames)]) == 0
-    assert json.loads(capsys.readouterr().out)["success"] is True
+    assert _result(capsys.readouterr().out)["success"] is True
     (frames / "v2/00001.jpg").unlink()
     assert main(["validate", "--json", str(src), "--frames-dir", str(frames)]) == 2
     err = capsys.readouterr().err
