@@ -84,3 +84,30 @@ def test_errors(flow_dir, tmp_path: Path) -> None:
         FlowSequences(flows={"s": lambda: (["0"], np.zeros((1, 2, 2, 2)))}).read("s", "00009")
     with pytest.raises(ValueError, match=r"expected 2 flows"):
         FlowSequences(flows={"s": lambda: (["0", "1"], np.zeros((1, 2, 2, 2)))}).load("s")
+
+
+def test_occlusion_masks_roundtrip(tmp_path) -> None:
+    """Occlusion masks travel beside the flow as <frame>_occ.png and come back as booleans."""
+    flow = np.zeros((2, 3, 4, 2), np.float32)
+    flow[1, ..., 0] = 1.5
+    occ = np.zeros((2, 3, 4), bool)
+    occ[0, 1, 2] = True
+    occ[1, :, 3] = True
+    ds = FlowDirDataset(path=str(tmp_path / "gt_gap1"))
+    ds.save(FlowSequences(flows={"seq": lambda: (["00000", "00001"], flow, occ)}))
+    assert sorted(p.name for p in (tmp_path / "gt_gap1/seq").iterdir()) == [
+        "00000.flo", "00000_occ.png", "00001.flo", "00001_occ.png"]
+    loaded = ds.load()
+    assert loaded.frame_names("seq") == ["00000", "00001"]
+    np.testing.assert_array_equal(loaded.load("seq"), flow)
+    np.testing.assert_array_equal(loaded.load_occlusion("seq"), occ)
+    # Copying a folder keeps the masks; a flow folder without masks reports None.
+    copy = FlowDirDataset(path=str(tmp_path / "copy"))
+    copy.save(loaded)
+    np.testing.assert_array_equal(copy.load().load_occlusion("seq"), occ)
+    (tmp_path / "gt_gap1/seq/00001_occ.png").unlink()
+    with pytest.raises(FormatError, match=r"00001_occ\.png.*occlusion mask missing"):
+        loaded.load_occlusion("seq")
+    FlowDirDataset(path=str(tmp_path / "plain")).save(
+        FlowSequences(flows={"s": lambda: (["00000"], flow[:1])}))
+    assert FlowDirDataset(path=str(tmp_path / "plain")).load().load_occlusion("s") is None

@@ -1,6 +1,8 @@
 """Optical flow folders: ``<flow_root>/<method>_gap<g>/<seq>/<frame>.flo`` (Middlebury ``.flo``).
 
-The flow stored under frame ``t``'s name goes from frame ``t`` to frame ``t + gap``.
+The flow stored under frame ``t``'s name goes from frame ``t`` to frame ``t + gap``. Ground-truth
+flow may come with occlusion masks ``<seq>/<frame>_occ.png`` (palette PNG, 1 = the pixel of frame t
+is not visible in frame t + gap), as MPI-Sintel ships them beside its flow.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ import numpy as np
 from kedro.io import AbstractDataset
 from tqdm.auto import tqdm
 
-from vis_pipelines.formats import FormatError, read_flo, write_flo
+from vis_pipelines.formats import FormatError, read_flo, read_mask_png, write_flo, write_mask_png
 
 from .errors import kedro_passthrough
 
-__all__ = ["FlowSequences", "FlowDirDataset", "FlowSource"]
+__all__ = ["FlowSequences", "FlowDirDataset", "FlowSource", "OCCLUSION_SUFFIX"]
 
 logger = logging.getLogger(__name__)
 
-# seq -> (names of the source frames, float32 [N, H, W, 2])
-FlowSource = Callable[[], tuple[list[str], np.ndarray]]
+# seq -> (names of the source frames, float32 [N, H, W, 2][, bool occluded [N, H, W]])
+FlowSource = Callable[[], tuple[Any, ...]]
+
+OCCLUSION_SUFFIX = "_occ.png"
 
 
 class FlowSequences:
@@ -51,17 +55,21 @@ class FlowSequences:
                               record=f"sequence {seq}")
         return folder
 
-    def _computed(self, seq: str) -> tuple[list[str], np.ndarray]:
+    def _computed(self, seq: str) -> tuple[list[str], np.ndarray, np.ndarray | None]:
         if seq not in self._flows:  # type: ignore[operator]
             raise FormatError(f"unknown sequence {seq!r}", source="<memory>",
                               record=f"sequence {seq}", field="flows")
-        names, flow = self._flows[seq]()  # type: ignore[index]
+        names, flow, *rest = self._flows[seq]()  # type: ignore[index]
         flow = np.asarray(flow)
         names = [str(n) for n in names]
         if flow.ndim != 4 or flow.shape[3] != 2 or len(names) != len(flow):
             raise ValueError(f"sequence {seq}: expected {len(names)} flows [N,H,W,2] for "
                              f"{len(names)} frame names, got {flow.shape}")
-        return names, flow.astype(np.float32, copy=False)
+        occluded = np.asarray(rest[0], dtype=bool) if rest and rest[0] is not None else None
+        if occluded is not None and occluded.shape != flow.shape[:3]:
+            raise ValueError(f"sequence {seq}: occlusion masks {occluded.shape} do not match flows "
+                             f"{flow.shape[:3]}")
+        return names, flow.astype(np.float32, copy=False), occluded
 
     def names(self) -> list[str]:
         """Sequence names, sorted."""
@@ -80,12 +88,28 @@ class FlowSequences:
     def read(self, seq: str, frame_name: str) -> np.ndarray:
         """The flow from ``frame_name`` to the frame ``gap`` later, float32 ``[H, W, 2]``."""
         if self._flows is not None:
-            names, flow = self._computed(seq)
+            names, flow, _ = self._computed(seq)
             if frame_name not in names:
                 raise FormatError(f"no flow for frame {frame_name!r}", source="<memory>",
                                   record=f"sequence {seq}", field="flows")
             return flow[names.index(frame_name)]
         return read_flo(self._seq_dir(seq) / f"{frame_name}.flo")
+
+    def load_occlusion(self, seq: str) -> np.ndarray | None:
+        """Occlusion masks bool ``[N, H, W]`` in ``frame_names`` order, or None if there are none."""
+        if self._flows is not None:
+            return self._computed(seq)[2]
+        folder = self._seq_dir(seq)
+        names = self.frame_names(seq)
+        paths = [folder / f"{name}{OCCLUSION_SUFFIX}" for name in names]
+        present = [p.is_file() for p in paths]
+        if not any(present):
+            return None
+        if not all(present):
+            missing = paths[present.index(False)]
+            raise FormatError("occlusion mask missing (other frames of the sequence have one)", source=missing,
+                              record=f"sequence {seq}")
+        return np.stack([read_mask_png(p) > 0 for p in paths])
 
     def load(self, seq: str) -> np.ndarray:
         """All flows of a sequence, float32 ``[N, H, W, 2]`` in ``frame_names`` order."""
@@ -145,8 +169,15 @@ class FlowDirDataset(AbstractDataset[FlowSequences, FlowSequences]):
                     # Frame by frame: a long high-resolution sequence never sits in memory whole.
                     for name in names:
                         write_flo(self._path / seq / f"{name}.flo", data.read(seq, name))
+                        occ_path = data.root / seq / f"{name}{OCCLUSION_SUFFIX}"
+                        if occ_path.is_file():
+                            write_mask_png(self._path / seq / occ_path.name, read_mask_png(occ_path))
                 else:
-                    for name, flow in zip(names, data.load(seq), strict=True):
+                    occluded = data.load_occlusion(seq)
+                    for k, (name, flow) in enumerate(zip(names, data.load(seq), strict=True)):
                         write_flo(self._path / seq / f"{name}.flo", flow)
+                        if occluded is not None:
+                            write_mask_png(self._path / seq / f"{name}{OCCLUSION_SUFFIX}",
+                                           occluded[k].astype(np.uint8))
                 count += len(names)
             logger.info("Saved %d flow fields to %s", count, self._path)

@@ -134,13 +134,13 @@ def davis_sequences(source: SynthVISSource, imagesets: Mapping[str, str]) -> DAV
 
 
 def gt_flow(source: SynthVISSource, splits: Sequence[str] = SPLITS) -> FlowSequences:
-    """Analytic forward flow t → t+1 for every video of ``splits``, files named after frame t."""
-    flows: dict[str, Callable[[], tuple[list[str], np.ndarray]]] = {}
+    """Analytic forward flow t → t+1 (with occlusion masks) for every video of ``splits``."""
+    flows: dict[str, Callable[[], tuple[list[str], np.ndarray, np.ndarray]]] = {}
     for key in source.keys(splits):
 
-        def load(key: tuple[str, int] = key) -> tuple[list[str], np.ndarray]:
+        def load(key: tuple[str, int] = key) -> tuple[list[str], np.ndarray, np.ndarray]:
             video = source.video(*key)
-            return [frame_name(i) for i in range(video.flow.shape[0])], video.flow
+            return [frame_name(i) for i in range(video.flow.shape[0])], video.flow, video.occluded
 
         flows[source.name(*key)] = load
     return FlowSequences(flows=flows)

@@ -98,6 +98,11 @@ def test_davis_and_flow_layouts(generated) -> None:
     flows = sorted((root / "data/01_raw/synthvis/flow/gt_gap1/valid_0000").glob("*.flo"))
     assert [p.stem for p in flows] == [f"{t:05d}" for t in range(video["length"] - 1)]
     assert read_flo(flows[0]).shape == (48, 64, 2)
+    gt = catalog.load("synthvis_gt_flow")
+    occluded = gt.load_occlusion("valid_0000")
+    assert occluded.shape == (video["length"] - 1, 48, 64) and occluded.dtype == bool
+    # Background pixels hidden at t+1 by a moving object are occluded: some, never all.
+    assert 0 < occluded.mean() < 0.5
 
 
 def test_manifest_and_validation_report(generated) -> None:
