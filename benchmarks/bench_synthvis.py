@@ -27,9 +27,11 @@ def bench(cfg: SynthConfig, label: str, per_split: dict[str, int]) -> None:
             n_frames += video.num_frames
             n_objects += len(video.objects)
     seconds = time.perf_counter() - start
-    print(f"{label:>34}: {n_videos:4d} videos, {n_frames:5d} frames, {n_objects:4d} objects in "
-          f"{seconds:6.2f} s -> {n_videos / seconds:7.2f} videos/s, "
-          f"{n_frames / seconds:8.1f} frames/s")
+    print(
+        f"{label:>34}: {n_videos:4d} videos, {n_frames:5d} frames, {n_objects:4d} objects in "
+        f"{seconds:6.2f} s -> {n_videos / seconds:7.2f} videos/s, "
+        f"{n_frames / seconds:8.1f} frames/s"
+    )
 
 
 def main() -> None:
@@ -41,8 +43,11 @@ def main() -> None:
     cv2.setNumThreads(args.threads)
     print(f"SynthVIS generator, OpenCV threads: {args.threads}")
     cfg = SynthConfig()
-    bench(cfg, "default (96x160, 60/20/20 videos)",
-          {"train": cfg.n_train, "valid": cfg.n_valid, "test": cfg.n_test})
+    bench(
+        cfg,
+        "default (96x160, 60/20/20 videos)",
+        {"train": cfg.n_train, "valid": cfg.n_valid, "test": cfg.n_test},
+    )
     hd = dataclasses.replace(cfg, height=480, width=854)
     n = args.hd_videos
     bench(hd, f"480x854 ({n}/{n}/{n} videos)", {split: n for split in SPLITS})

@@ -2,6 +2,10 @@
 
 import os
 
-for _var, _value in {"KEDRO_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1", "DVC_NO_ANALYTICS": "1",
-                     "GX_ANALYTICS_ENABLED": "false"}.items():
+for _var, _value in {
+    "KEDRO_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "1",
+    "DVC_NO_ANALYTICS": "1",
+    "GX_ANALYTICS_ENABLED": "false",
+}.items():
     os.environ.setdefault(_var, _value)

@@ -12,7 +12,7 @@ from vis_pipelines.formats import encode_mask, load_ytvis_json, write_image, wri
 
 def _result(stdout: str) -> dict:
     """The JSON summary the CLI prints last (a logging handler set up by another test may print too)."""
-    return json.loads(stdout[stdout.rindex("\n{\n") + 1 if "\n{\n" in stdout else 0:])
+    return json.loads(stdout[stdout.rindex("\n{\n") + 1 if "\n{\n" in stdout else 0 :])
 
 
 def _ytvis(n_videos: int = 10) -> dict:
@@ -20,23 +20,49 @@ def _ytvis(n_videos: int = 10) -> dict:
     m[1:4, 2:6] = 1
     videos, anns = [], []
     for i in range(1, n_videos + 1):
-        videos.append({"id": i, "width": 8, "height": 6, "length": 2,
-                       "file_names": [f"v{i}/00000.jpg", f"v{i}/00001.jpg"]})
-        anns.append({"id": i, "video_id": i, "category_id": 1 + i % 2, "iscrowd": 0,
-                     "segmentations": [encode_mask(m), None]})
-    return {"videos": videos, "annotations": anns,
-            "categories": [{"id": 1, "name": "red star"}, {"id": 2, "name": "blue circle"}]}
+        videos.append(
+            {
+                "id": i,
+                "width": 8,
+                "height": 6,
+                "length": 2,
+                "file_names": [f"v{i}/00000.jpg", f"v{i}/00001.jpg"],
+            }
+        )
+        anns.append(
+            {
+                "id": i,
+                "video_id": i,
+                "category_id": 1 + i % 2,
+                "iscrowd": 0,
+                "segmentations": [encode_mask(m), None],
+            }
+        )
+    return {
+        "videos": videos,
+        "annotations": anns,
+        "categories": [{"id": 1, "name": "red star"}, {"id": 2, "name": "blue circle"}],
+    }
 
 
 def test_split_writes_disjoint_labelled_files(tmp_path, capsys) -> None:
     src = tmp_path / "train.json"
     src.write_text(json.dumps(_ytvis()))
     out = tmp_path / "local"
-    assert main(["split", "--json", str(src), "--out-dir", str(out), "--fraction", "0.2", "--seed", "1"]) == 0
+    assert (
+        main(
+            ["split", "--json", str(src), "--out-dir", str(out), "--fraction", "0.2", "--seed", "1"]
+        )
+        == 0
+    )
     train, holdout = load_ytvis_json(out / "train.json"), load_ytvis_json(out / "holdout.json")
     train_ids = {v["id"] for v in train["videos"]}
     hold_ids = {v["id"] for v in holdout["videos"]}
-    assert len(hold_ids) == 2 and not train_ids & hold_ids and train_ids | hold_ids == set(range(1, 11))
+    assert (
+        len(hold_ids) == 2
+        and not train_ids & hold_ids
+        and train_ids | hold_ids == set(range(1, 11))
+    )
     manifest = json.loads((out / "split.json").read_text())
     assert "not comparable to server" in manifest["label"]
     assert _result(capsys.readouterr().out)["holdout_videos"] == 2
@@ -73,8 +99,24 @@ def test_custom_folder_becomes_ytvis(tmp_path) -> None:
         write_image(frames / f"{t:03d}.png", np.full((12, 16, 3), 40 * t, np.uint8))
         write_mask_png(masks / f"{t:03d}.png", ids[t])
     out = tmp_path / "out"
-    assert main(["custom", "--source", str(frames), "--masks", str(masks), "--out", str(out),
-                 "--categories", "cat,dog", "--instances", "1=cat,2=dog"]) == 0
+    assert (
+        main(
+            [
+                "custom",
+                "--source",
+                str(frames),
+                "--masks",
+                str(masks),
+                "--out",
+                str(out),
+                "--categories",
+                "cat,dog",
+                "--instances",
+                "1=cat,2=dog",
+            ]
+        )
+        == 0
+    )
     jsons = list(out.glob("*.json"))
     assert len(jsons) == 1
     data = load_ytvis_json(jsons[0])

@@ -22,5 +22,9 @@ class ReproducibilityHooks:
             params = catalog.load("parameters")
         except Exception:  # noqa: BLE001 - a catalog without parameters is legal (tests)
             params = {}
-        logger.info("run: pipeline=%s params_hash=%s git=%s", run_params.get("pipeline_names"),
-                    params_hash(params), git_revision())
+        logger.info(
+            "run: pipeline=%s params_hash=%s git=%s",
+            run_params.get("pipeline_names"),
+            params_hash(params),
+            git_revision(),
+        )

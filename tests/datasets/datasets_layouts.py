@@ -61,8 +61,10 @@ def read_rgb(path: Path) -> np.ndarray:
 
 # Ground truth of the YouTube-VIS-style fixture: video -> instance -> [T] masks (None = absent).
 GT_MASKS: dict[int, list[list[np.ndarray | None]]] = {
-    1: [[box_mask(2, 3, 10, 12), None, box_mask(4, 5, 12, 14)],
-        [box_mask(12, 16, 20, 30), box_mask(13, 16, 21, 30), box_mask(14, 16, 22, 30)]],
+    1: [
+        [box_mask(2, 3, 10, 12), None, box_mask(4, 5, 12, 14)],
+        [box_mask(12, 16, 20, 30), box_mask(13, 16, 21, 30), box_mask(14, 16, 22, 30)],
+    ],
     2: [[box_mask(0, 0, 5, 5), box_mask(1, 1, 6, 6), box_mask(2, 2, 7, 7)]],
 }
 VIDEO_NAMES = {1: "0a1b2c3d4e", 2: "ff00ee11dd"}
@@ -71,14 +73,32 @@ VIDEO_NAMES = {1: "0a1b2c3d4e", 2: "ff00ee11dd"}
 def _ytvis_dict(file_name, rle=coco_rle, categories=None) -> dict[str, Any]:
     videos, anns = [], []
     for vid, instances in GT_MASKS.items():
-        videos.append({"id": vid, "width": W, "height": H, "length": T,
-                       "file_names": [file_name(VIDEO_NAMES[vid], t) for t in range(T)]})
+        videos.append(
+            {
+                "id": vid,
+                "width": W,
+                "height": H,
+                "length": T,
+                "file_names": [file_name(VIDEO_NAMES[vid], t) for t in range(T)],
+            }
+        )
         for k, masks in enumerate(instances):
-            anns.append({"id": len(anns) + 1, "video_id": vid, "category_id": k + 1, "iscrowd": 0,
-                         "segmentations": [None if m is None else rle(m) for m in masks]})
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "video_id": vid,
+                    "category_id": k + 1,
+                    "iscrowd": 0,
+                    "segmentations": [None if m is None else rle(m) for m in masks],
+                }
+            )
     cats = categories or [{"id": 1, "name": "person"}, {"id": 2, "name": "dog"}]
-    return {"info": {"description": "tiny"}, "videos": videos, "annotations": anns,
-            "categories": cats}
+    return {
+        "info": {"description": "tiny"},
+        "videos": videos,
+        "annotations": anns,
+        "categories": cats,
+    }
 
 
 def _write_frames(root: Path, data: dict[str, Any], seed: int) -> None:
@@ -99,8 +119,12 @@ def ytvis19(tmp_path: Path) -> dict[str, Path]:
     valid["annotations"] = None
     _write_frames(root / "valid" / "JPEGImages", valid, seed=20)
     (root / "valid.json").write_text(json.dumps(valid))
-    return {"train_json": root / "train.json", "train_frames": root / "train" / "JPEGImages",
-            "valid_json": root / "valid.json", "valid_frames": root / "valid" / "JPEGImages"}
+    return {
+        "train_json": root / "train.json",
+        "train_frames": root / "train" / "JPEGImages",
+        "valid_json": root / "valid.json",
+        "valid_frames": root / "valid" / "JPEGImages",
+    }
 
 
 @pytest.fixture
@@ -141,7 +165,7 @@ def davis_ids(seed: int, t: int, ids: tuple[int, ...]) -> np.ndarray:
     for k in range(t):
         for obj in ids:
             y0, x0 = rng.integers(0, h - 6), rng.integers(0, w - 6)
-            out[k, y0:y0 + 6, x0:x0 + 6] = obj
+            out[k, y0 : y0 + 6, x0 : x0 + 6] = obj
     return out
 
 
@@ -171,8 +195,11 @@ def davis16(tmp_path: Path) -> dict[str, Any]:
     sets.mkdir(parents=True)
     lines = {"train": ["bear", "car-shadow"], "val": ["blackswan"]}
     for split, seqs in lines.items():
-        text = "".join(f"/JPEGImages/480p/{q}/{t:05d}.jpg /Annotations/480p/{q}/{t:05d}.png\n"
-                       for q in seqs for t in range(3))
+        text = "".join(
+            f"/JPEGImages/480p/{q}/{t:05d}.jpg /Annotations/480p/{q}/{t:05d}.png\n"
+            for q in seqs
+            for t in range(3)
+        )
         (sets / f"{split}.txt").write_text(text)
     return {"root": root, "masks": truth, "imagesets": lines}
 
@@ -199,16 +226,24 @@ def davis17(tmp_path: Path) -> dict[str, Any]:
     sets.mkdir(parents=True)
     (sets / "train.txt").write_text("bike-packing\n")
     (sets / "val.txt").write_text("dogs\n")
-    return {"root": root, "masks": truth, "annotated": annotated,
-            "imagesets": {"train": ["bike-packing"], "val": ["dogs"]}}
+    return {
+        "root": root,
+        "masks": truth,
+        "annotated": annotated,
+        "imagesets": {"train": ["bike-packing"], "val": ["dogs"]},
+    }
 
 
 # ----------------------------------------------------------------------------------- flow
 def flo_bytes(flow: np.ndarray) -> bytes:
     """Middlebury .flo bytes written by hand: float32 202021.25, int32 w, h, then u,v per pixel."""
     h, w = flow.shape[:2]
-    return (np.float32(202021.25).tobytes() + np.int32(w).tobytes() + np.int32(h).tobytes()
-            + flow.astype("<f4").tobytes())
+    return (
+        np.float32(202021.25).tobytes()
+        + np.int32(w).tobytes()
+        + np.int32(h).tobytes()
+        + flow.astype("<f4").tobytes()
+    )
 
 
 @pytest.fixture

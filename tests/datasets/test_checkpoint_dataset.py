@@ -23,11 +23,20 @@ def _checkpoint(step: int = 7) -> dict:
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     model(torch.ones(1, 3)).sum().backward()
     opt.step()
-    return {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": None,
-            "scaler": None, "step": step, "config": {"lr": 0.1, "sizes": [64, 128]},
-            "rng_state": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
-                          "python": random.getstate(),
-                          "generator": np.random.default_rng(3).bit_generator.state}}
+    return {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scheduler": None,
+        "scaler": None,
+        "step": step,
+        "config": {"lr": 0.1, "sizes": [64, 128]},
+        "rng_state": {
+            "torch": torch.get_rng_state(),
+            "numpy": np.random.get_state(),
+            "python": random.getstate(),
+            "generator": np.random.default_rng(3).bit_generator.state,
+        },
+    }
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -92,9 +101,15 @@ def test_missing_corrupt_and_foreign_files(tmp_path: Path) -> None:
 
 
 def test_catalog_from_config(tmp_path: Path) -> None:
-    catalog = DataCatalog.from_config({"ckpt": {
-        "type": "vis_pipelines.datasets.TorchCheckpointDataset",
-        "filepath": str(tmp_path / "06_models" / "m.pt"), "map_location": "cpu"}})
+    catalog = DataCatalog.from_config(
+        {
+            "ckpt": {
+                "type": "vis_pipelines.datasets.TorchCheckpointDataset",
+                "filepath": str(tmp_path / "06_models" / "m.pt"),
+                "map_location": "cpu",
+            }
+        }
+    )
     assert not catalog.exists("ckpt")
     catalog.save("ckpt", _checkpoint(step=3))
     assert catalog.load("ckpt")["step"] == 3

@@ -80,9 +80,13 @@ def test_in_memory_sequences_round_trip(tmp_path: Path) -> None:
     frames = rgb_frames(5, t=2, h=DAVIS_SIZE[0], w=DAVIS_SIZE[1])
     masks = davis_ids(6, 2, (1, 2))
     masks[0, 3, 3] = 255
-    seqs = DAVISSequences(sequences={"blob": lambda: (frames, masks),
-                                     "sparse": lambda: (frames, masks, [False, True])},
-                          imagesets={"val": ["blob", "sparse"]})
+    seqs = DAVISSequences(
+        sequences={
+            "blob": lambda: (frames, masks),
+            "sparse": lambda: (frames, masks, [False, True]),
+        },
+        imagesets={"val": ["blob", "sparse"]},
+    )
     assert seqs.names() == ["blob", "sparse"] and seqs.frame_names("blob") == ["00000", "00001"]
     ids, annotated = seqs.load_masks("sparse")
     assert annotated.tolist() == [False, True] and ids[0].max() == 0
@@ -92,19 +96,40 @@ def test_in_memory_sequences_round_trip(tmp_path: Path) -> None:
     assert back.names("val") == ["blob", "sparse"]
     np.testing.assert_array_equal(back.load_masks("blob")[0], masks)
     assert back.load_masks("sparse")[1].tolist() == [False, True]
-    expected = np.stack([cv2.cvtColor(cv2.imdecode(cv2.imencode(
-        ".jpg", cv2.cvtColor(f, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])[1],
-        cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) for f in frames])
+    expected = np.stack(
+        [
+            cv2.cvtColor(
+                cv2.imdecode(
+                    cv2.imencode(
+                        ".jpg", cv2.cvtColor(f, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95]
+                    )[1],
+                    cv2.IMREAD_COLOR,
+                ),
+                cv2.COLOR_BGR2RGB,
+            )
+            for f in frames
+        ]
+    )
     np.testing.assert_array_equal(back.load_frames("blob"), expected)
 
 
 def test_catalog_from_config(davis17, tmp_path: Path) -> None:
-    catalog = DataCatalog.from_config({
-        "davis17_val": {"type": "vis_pipelines.datasets.DAVISDataset",
-                        "root": str(davis17["root"]), "year": "2017", "split": "val"},
-        "davis_out": {"type": "vis_pipelines.datasets.DAVISDataset", "root": str(tmp_path / "o"),
-                      "year": "2017", "split": "val"},
-    })
+    catalog = DataCatalog.from_config(
+        {
+            "davis17_val": {
+                "type": "vis_pipelines.datasets.DAVISDataset",
+                "root": str(davis17["root"]),
+                "year": "2017",
+                "split": "val",
+            },
+            "davis_out": {
+                "type": "vis_pipelines.datasets.DAVISDataset",
+                "root": str(tmp_path / "o"),
+                "year": "2017",
+                "split": "val",
+            },
+        }
+    )
     seqs = catalog.load("davis17_val")
     assert seqs.names() == ["dogs"]
     catalog.save("davis_out", seqs)
@@ -144,7 +169,14 @@ def test_corrupt_frame_through_catalog(davis16) -> None:
     seqs = DAVISDataset(root=str(davis16["root"])).load()
     with pytest.raises(FormatError, match=r"bear/00001.jpg.*cannot decode"):
         seqs.load_frames("bear")
-    catalog = DataCatalog.from_config({"d": {"type": "vis_pipelines.datasets.DAVISDataset",
-                                             "root": str(davis16["root"]), "split": "test"}})
+    catalog = DataCatalog.from_config(
+        {
+            "d": {
+                "type": "vis_pipelines.datasets.DAVISDataset",
+                "root": str(davis16["root"]),
+                "split": "test",
+            }
+        }
+    )
     with pytest.raises(DatasetError, match=r"ImageSets/480p/test.txt.*no ImageSets list"):
         catalog.load("d")

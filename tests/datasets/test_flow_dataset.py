@@ -57,13 +57,16 @@ def test_save_round_trip_from_folder_and_memory(flow_dir, tmp_path: Path) -> Non
 
 
 def test_catalog_from_config(flow_dir, tmp_path: Path) -> None:
-    catalog = DataCatalog.from_config({
-        "flow_dis": {"type": TYPE, "path": str(flow_dir["root"])},
-        "flow_out": {"type": TYPE, "path": str(tmp_path / "o")},
-    })
+    catalog = DataCatalog.from_config(
+        {
+            "flow_dis": {"type": TYPE, "path": str(flow_dir["root"])},
+            "flow_out": {"type": TYPE, "path": str(tmp_path / "o")},
+        }
+    )
     catalog.save("flow_out", catalog.load("flow_dis"))
-    np.testing.assert_array_equal(catalog.load("flow_out").load("bear"),
-                                  flow_dir["flows"]["bear"][1])
+    np.testing.assert_array_equal(
+        catalog.load("flow_out").load("bear"), flow_dir["flows"]["bear"][1]
+    )
 
 
 def test_errors(flow_dir, tmp_path: Path) -> None:
@@ -96,7 +99,11 @@ def test_occlusion_masks_roundtrip(tmp_path) -> None:
     ds = FlowDirDataset(path=str(tmp_path / "gt_gap1"))
     ds.save(FlowSequences(flows={"seq": lambda: (["00000", "00001"], flow, occ)}))
     assert sorted(p.name for p in (tmp_path / "gt_gap1/seq").iterdir()) == [
-        "00000.flo", "00000_occ.png", "00001.flo", "00001_occ.png"]
+        "00000.flo",
+        "00000_occ.png",
+        "00001.flo",
+        "00001_occ.png",
+    ]
     loaded = ds.load()
     assert loaded.frame_names("seq") == ["00000", "00001"]
     np.testing.assert_array_equal(loaded.load("seq"), flow)
@@ -109,5 +116,6 @@ def test_occlusion_masks_roundtrip(tmp_path) -> None:
     with pytest.raises(FormatError, match=r"00001_occ\.png.*occlusion mask missing"):
         loaded.load_occlusion("seq")
     FlowDirDataset(path=str(tmp_path / "plain")).save(
-        FlowSequences(flows={"s": lambda: (["00000"], flow[:1])}))
+        FlowSequences(flows={"s": lambda: (["00000"], flow[:1])})
+    )
     assert FlowDirDataset(path=str(tmp_path / "plain")).load().load_occlusion("s") is None

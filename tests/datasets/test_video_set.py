@@ -19,8 +19,9 @@ def train_set(ytvis19) -> VideoSet:
 
 
 def _gt(video_id: int, instance: int) -> np.ndarray:
-    return np.stack([np.zeros((H, W), np.uint8) if m is None else m
-                     for m in GT_MASKS[video_id][instance]])
+    return np.stack(
+        [np.zeros((H, W), np.uint8) if m is None else m for m in GT_MASKS[video_id][instance]]
+    )
 
 
 def test_json_views(train_set: VideoSet) -> None:
@@ -94,9 +95,19 @@ def test_unknown_video_id_names_source(ytvis19) -> None:
 
 
 def test_frame_source_generates_frames() -> None:
-    data = {"videos": [{"id": 5, "width": W, "height": H, "length": T,
-                        "file_names": [f"v5/{t}.png" for t in range(T)]}],
-            "annotations": None, "categories": []}
+    data = {
+        "videos": [
+            {
+                "id": 5,
+                "width": W,
+                "height": H,
+                "length": T,
+                "file_names": [f"v5/{t}.png" for t in range(T)],
+            }
+        ],
+        "annotations": None,
+        "categories": [],
+    }
     frames = rgb_frames(3)
     calls = []
 
@@ -126,9 +137,18 @@ def test_subset_keeps_file_order_and_frames(train_set: VideoSet) -> None:
 def test_with_data_swaps_annotations(train_set: VideoSet) -> None:
     scribble = np.zeros((H, W), np.uint8)
     scribble[5, 4:9] = 1
-    new = {**train_set.data, "videos": [train_set.video(1)],
-           "annotations": [{"id": 1, "video_id": 1, "category_id": 1,
-                            "segmentations": [coco_rle(scribble), None, None]}]}
+    new = {
+        **train_set.data,
+        "videos": [train_set.video(1)],
+        "annotations": [
+            {
+                "id": 1,
+                "video_id": 1,
+                "category_id": 1,
+                "segmentations": [coco_rle(scribble), None, None],
+            }
+        ],
+    }
     swapped = train_set.with_data(new)
     assert swapped.video_ids == [1] and swapped.frames_root == train_set.frames_root
     np.testing.assert_array_equal(swapped.masks(swapped.annotations[0])[0], scribble)

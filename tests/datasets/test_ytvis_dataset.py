@@ -17,8 +17,9 @@ TYPE = "vis_pipelines.datasets.YTVISDataset"
 
 
 def _gt(video_id: int, instance: int) -> np.ndarray:
-    return np.stack([np.zeros((H, W), np.uint8) if m is None else m
-                     for m in GT_MASKS[video_id][instance]])
+    return np.stack(
+        [np.zeros((H, W), np.uint8) if m is None else m for m in GT_MASKS[video_id][instance]]
+    )
 
 
 def _load(json_path: Path, frames: Path, **kw) -> VideoSet:
@@ -49,8 +50,12 @@ def test_load_ytvis19_train_and_unlabeled_valid(ytvis19) -> None:
 def test_load_ovis_layout_with_list_counts(ovis) -> None:
     vs = _load(ovis["json"], ovis["frames"])
     assert vs.frame_paths(2)[0] == ovis["frames"] / VIDEO_NAMES[2] / "img_0000001.jpg"
-    assert all(isinstance(s["counts"], str) for a in vs.annotations
-               for s in a["segmentations"] if s is not None)
+    assert all(
+        isinstance(s["counts"], str)
+        for a in vs.annotations
+        for s in a["segmentations"]
+        if s is not None
+    )
     _assert_masks_match_truth(vs)
     np.testing.assert_array_equal(vs.load_frames(1, [0])[0], read_rgb(vs.frame_paths(1)[0]))
 
@@ -81,12 +86,24 @@ def test_save_copies_frames_and_round_trips_json(ytvis19, tmp_path: Path) -> Non
 
 def test_save_generated_frames_round_trip(tmp_path: Path) -> None:
     frames = {7: rgb_frames(1), 8: rgb_frames(2)}
-    data = {"videos": [{"id": v, "width": W, "height": H, "length": T,
-                        "file_names": [f"s{v}/{t:05d}.png" for t in range(T)]} for v in frames],
-            "annotations": [], "categories": [{"id": 1, "name": "blob"}]}
+    data = {
+        "videos": [
+            {
+                "id": v,
+                "width": W,
+                "height": H,
+                "length": T,
+                "file_names": [f"s{v}/{t:05d}.png" for t in range(T)],
+            }
+            for v in frames
+        ],
+        "annotations": [],
+        "categories": [{"id": 1, "name": "blob"}],
+    }
     synth = VideoSet(data, frame_source=lambda video: frames[video["id"]], name="synthvis")
-    ds = YTVISDataset(json_path=str(tmp_path / "synth.json"),
-                      frames_dir=str(tmp_path / "JPEGImages"))
+    ds = YTVISDataset(
+        json_path=str(tmp_path / "synth.json"), frames_dir=str(tmp_path / "JPEGImages")
+    )
     ds.save(synth)
     back = ds.load()
     for vid, expected in frames.items():  # PNG names -> lossless, exact equality
@@ -98,13 +115,25 @@ def test_save_jpeg_frames_use_quality(tmp_path: Path) -> None:
     import cv2
 
     frame = rgb_frames(4)
-    data = {"videos": [{"id": 1, "width": W, "height": H, "length": T,
-                        "file_names": [f"a/{t}.jpg" for t in range(T)]}], "annotations": None}
+    data = {
+        "videos": [
+            {
+                "id": 1,
+                "width": W,
+                "height": H,
+                "length": T,
+                "file_names": [f"a/{t}.jpg" for t in range(T)],
+            }
+        ],
+        "annotations": None,
+    }
     vs = VideoSet(data, frame_source=lambda v: frame)
-    YTVISDataset(json_path=str(tmp_path / "v.json"), frames_dir=str(tmp_path / "f"),
-                 jpeg_quality=75).save(vs)
-    ok, ref = cv2.imencode(".jpg", cv2.cvtColor(frame[1], cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_JPEG_QUALITY, 75])
+    YTVISDataset(
+        json_path=str(tmp_path / "v.json"), frames_dir=str(tmp_path / "f"), jpeg_quality=75
+    ).save(vs)
+    ok, ref = cv2.imencode(
+        ".jpg", cv2.cvtColor(frame[1], cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 75]
+    )
     assert (tmp_path / "f" / "a" / "1.jpg").read_bytes() == ref.tobytes()
 
 
@@ -112,8 +141,12 @@ def test_json_only_save_and_in_place_frames(ytvis19, tmp_path: Path) -> None:
     src = _load(ytvis19["train_json"], ytvis19["train_frames"])
     scribbles = src.with_data({**src.data, "annotations": []})
     only_json = tmp_path / "scribbles.json"
-    YTVISDataset(json_path=str(only_json), frames_dir=str(tmp_path / "never"),
-                 write_frames=False, check_frames=False).save(scribbles)
+    YTVISDataset(
+        json_path=str(only_json),
+        frames_dir=str(tmp_path / "never"),
+        write_frames=False,
+        check_frames=False,
+    ).save(scribbles)
     assert only_json.is_file() and not (tmp_path / "never").exists()
 
     before = {p: p.stat().st_mtime_ns for p in ytvis19["train_frames"].rglob("*.jpg")}
@@ -124,9 +157,19 @@ def test_json_only_save_and_in_place_frames(ytvis19, tmp_path: Path) -> None:
 
 
 def test_interrupted_save_leaves_no_json(tmp_path: Path) -> None:
-    data = {"videos": [{"id": v, "width": W, "height": H, "length": T,
-                        "file_names": [f"{v}/{t}.png" for t in range(T)]} for v in (1, 2)],
-            "annotations": None}
+    data = {
+        "videos": [
+            {
+                "id": v,
+                "width": W,
+                "height": H,
+                "length": T,
+                "file_names": [f"{v}/{t}.png" for t in range(T)],
+            }
+            for v in (1, 2)
+        ],
+        "annotations": None,
+    }
 
     def source(video):
         if video["id"] == 2:
@@ -144,13 +187,23 @@ def test_interrupted_save_leaves_no_json(tmp_path: Path) -> None:
 
 
 def test_catalog_from_config(ytvis19, tmp_path: Path) -> None:
-    catalog = DataCatalog.from_config({
-        "ytvis19_train": {"type": TYPE, "json_path": str(ytvis19["train_json"]),
-                          "frames_dir": str(ytvis19["train_frames"])},
-        "ytvis19_copy": {"type": TYPE, "json_path": str(tmp_path / "c" / "train.json"),
-                         "frames_dir": str(tmp_path / "c" / "JPEGImages"), "jpeg_quality": 80,
-                         "name": "ytvis19_copy", "metadata": {"kedro-viz": {"layer": "raw"}}},
-    })
+    catalog = DataCatalog.from_config(
+        {
+            "ytvis19_train": {
+                "type": TYPE,
+                "json_path": str(ytvis19["train_json"]),
+                "frames_dir": str(ytvis19["train_frames"]),
+            },
+            "ytvis19_copy": {
+                "type": TYPE,
+                "json_path": str(tmp_path / "c" / "train.json"),
+                "frames_dir": str(tmp_path / "c" / "JPEGImages"),
+                "jpeg_quality": 80,
+                "name": "ytvis19_copy",
+                "metadata": {"kedro-viz": {"layer": "raw"}},
+            },
+        }
+    )
     vs = catalog.load("ytvis19_train")
     assert isinstance(vs, VideoSet) and vs.video_ids == [1, 2] and vs.name == "train"
     assert not catalog.exists("ytvis19_copy")
@@ -210,8 +263,15 @@ def test_wrong_segmentation_count_and_size(ytvis19) -> None:
 
 def test_catalog_error_names_file_and_field(ytvis19) -> None:
     (ytvis19["train_frames"] / VIDEO_NAMES[2] / "00000.jpg").unlink()
-    catalog = DataCatalog.from_config({"t": {"type": TYPE, "json_path": str(ytvis19["train_json"]),
-                                             "frames_dir": str(ytvis19["train_frames"])}})
+    catalog = DataCatalog.from_config(
+        {
+            "t": {
+                "type": TYPE,
+                "json_path": str(ytvis19["train_json"]),
+                "frames_dir": str(ytvis19["train_frames"]),
+            }
+        }
+    )
     with pytest.raises(DatasetError) as err:
         catalog.load("t")
     assert "train.json" in str(err.value) and "file_names" in str(err.value)
@@ -222,8 +282,12 @@ def test_bad_save_inputs(ytvis19, tmp_path: Path) -> None:
     ds = YTVISDataset(json_path=str(tmp_path / "x.json"), frames_dir=str(tmp_path / "f"))
     with pytest.raises(ValueError, match="saves a VideoSet"):
         ds.save({"videos": []})
-    no_frames = VideoSet({"videos": [{"id": 1, "width": 2, "height": 2, "file_names": ["a.jpg"]}],
-                          "annotations": None})
+    no_frames = VideoSet(
+        {
+            "videos": [{"id": 1, "width": 2, "height": 2, "file_names": ["a.jpg"]}],
+            "annotations": None,
+        }
+    )
     with pytest.raises(ValueError, match="write_frames: false"):
         ds.save(no_frames)
     with pytest.raises(ValueError, match="jpeg_quality"):
@@ -245,20 +309,34 @@ def test_pipeline_run_through_catalog(ytvis19, tmp_path: Path) -> None:
     from kedro.pipeline import Node, Pipeline
     from kedro.runner import SequentialRunner
 
-    catalog = DataCatalog.from_config({
-        "raw": {"type": TYPE, "json_path": str(ytvis19["train_json"]),
-                "frames_dir": str(ytvis19["train_frames"])},
-        "first": {"type": TYPE, "json_path": str(tmp_path / "first.json"),
-                  "frames_dir": str(tmp_path / "JPEGImages")},
-    })
+    catalog = DataCatalog.from_config(
+        {
+            "raw": {
+                "type": TYPE,
+                "json_path": str(ytvis19["train_json"]),
+                "frames_dir": str(ytvis19["train_frames"]),
+            },
+            "first": {
+                "type": TYPE,
+                "json_path": str(tmp_path / "first.json"),
+                "frames_dir": str(tmp_path / "JPEGImages"),
+            },
+        }
+    )
     # "mid" is a MemoryDataset: the VideoSet is deep-copied between the nodes
-    pipe = Pipeline([Node(func=_first_video_only, inputs="raw", outputs="mid", name="first_node"),
-                     Node(func=_first_video_only, inputs="mid", outputs="first",
-                          name="again_node")])
+    pipe = Pipeline(
+        [
+            Node(func=_first_video_only, inputs="raw", outputs="mid", name="first_node"),
+            Node(func=_first_video_only, inputs="mid", outputs="first", name="again_node"),
+        ]
+    )
     SequentialRunner().run(pipe, catalog)
     out = catalog.load("first")
     assert out.video_ids == [1]
     _, anns = out.instance_masks(1)
     assert len(anns) == 2
     assert sorted(p.name for p in (tmp_path / "JPEGImages" / VIDEO_NAMES[1]).iterdir()) == [
-        "00000.jpg", "00005.jpg", "00010.jpg"]
+        "00000.jpg",
+        "00005.jpg",
+        "00010.jpg",
+    ]

@@ -36,7 +36,11 @@ def test_flo_roundtrip_and_byte_layout(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("corrupt", "pattern"),
-    [(lambda b: b[:-4], "truncated"), (lambda b: b"\0\0\0\0" + b[4:], "bad magic"), (lambda b: b[:5], "too short")],
+    [
+        (lambda b: b[:-4], "truncated"),
+        (lambda b: b"\0\0\0\0" + b[4:], "bad magic"),
+        (lambda b: b[:5], "too short"),
+    ],
 )
 def test_flo_corrupt_files(tmp_path, corrupt, pattern) -> None:
     path = tmp_path / "x.flo"
@@ -99,8 +103,10 @@ def test_atomic_open_leaves_no_partial_file(tmp_path) -> None:
 
 
 def test_results_validation_names_record() -> None:
-    gt = {"videos": [{"id": 1, "width": 4, "height": 3, "length": 2, "file_names": ["a", "b"]}],
-          "categories": [{"id": 1, "name": "x"}]}
+    gt = {
+        "videos": [{"id": 1, "width": 4, "height": 3, "length": 2, "file_names": ["a", "b"]}],
+        "categories": [{"id": 1, "name": "x"}],
+    }
     seg = encode_mask(np.ones((3, 4), np.uint8))
     good = [{"video_id": 1, "category_id": 1, "score": 0.5, "segmentations": [seg, None]}]
     assert validate_results(good, gt)[0]["score"] == 0.5

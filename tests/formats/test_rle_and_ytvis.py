@@ -31,10 +31,21 @@ def _mask(h: int = 6, w: int = 8) -> np.ndarray:
 def _dataset() -> dict:
     m = _mask()
     return {
-        "videos": [{"id": 1, "width": 8, "height": 6, "length": 2, "file_names": ["v1/0.jpg", "v1/1.jpg"]}],
-        "categories": [{"id": 3, "name": "red star", "split": "base", "synonyms": ["crimson star"]}],
-        "annotations": [{"id": 10, "video_id": 1, "category_id": 3, "iscrowd": 0,
-                         "segmentations": [encode_mask(m), None]}],
+        "videos": [
+            {"id": 1, "width": 8, "height": 6, "length": 2, "file_names": ["v1/0.jpg", "v1/1.jpg"]}
+        ],
+        "categories": [
+            {"id": 3, "name": "red star", "split": "base", "synonyms": ["crimson star"]}
+        ],
+        "annotations": [
+            {
+                "id": 10,
+                "video_id": 1,
+                "category_id": 3,
+                "iscrowd": 0,
+                "segmentations": [encode_mask(m), None],
+            }
+        ],
     }
 
 
@@ -114,11 +125,23 @@ def test_truncated_json_names_file(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("mutate", "pattern"),
     [
-        (lambda d: d["annotations"][0]["segmentations"].pop(), r"annotations\[0\] \(id 10\).*segmentations.*expected 2"),
-        (lambda d: d["annotations"][0].__setitem__("video_id", 5), r"video_id.*5 is not in 'videos'"),
-        (lambda d: d["annotations"][0].__setitem__("category_id", 9), r"category_id.*9 is not in 'categories'"),
+        (
+            lambda d: d["annotations"][0]["segmentations"].pop(),
+            r"annotations\[0\] \(id 10\).*segmentations.*expected 2",
+        ),
+        (
+            lambda d: d["annotations"][0].__setitem__("video_id", 5),
+            r"video_id.*5 is not in 'videos'",
+        ),
+        (
+            lambda d: d["annotations"][0].__setitem__("category_id", 9),
+            r"category_id.*9 is not in 'categories'",
+        ),
         (lambda d: d["videos"][0].__setitem__("length", 3), r"videos\[0\] \(id 1\).*length"),
-        (lambda d: d["videos"][0].__setitem__("width", 9), r"RLE size 6x8 does not match the video size 6x9"),
+        (
+            lambda d: d["videos"][0].__setitem__("width", 9),
+            r"RLE size 6x8 does not match the video size 6x9",
+        ),
         (lambda d: d["annotations"][0].__setitem__("areas", [-1, None]), r"areas.*>= 0"),
         (lambda d: d["categories"][0].__setitem__("split", "old"), r"categories\[0\].*split"),
         (lambda d: d["annotations"].append(dict(d["annotations"][0])), r"duplicate id 10"),

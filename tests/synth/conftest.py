@@ -28,8 +28,11 @@ def categories(default_cfg: SynthConfig) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def default_dataset(default_cfg: SynthConfig,
-                    categories: list[dict]) -> dict[str, list[SynthVideo]]:
+def default_dataset(
+    default_cfg: SynthConfig, categories: list[dict]
+) -> dict[str, list[SynthVideo]]:
     """All videos of the default dataset, generated once (a few seconds)."""
-    return {split: list(iter_split(default_cfg, split, categories, progress=False))
-            for split in ("train", "valid", "test")}
+    return {
+        split: list(iter_split(default_cfg, split, categories, progress=False))
+        for split in ("train", "valid", "test")
+    }

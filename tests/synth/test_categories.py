@@ -38,20 +38,25 @@ def test_synonyms_non_empty_and_unique(categories: list[dict]) -> None:
 
 def test_deterministic_in_seed() -> None:
     assert build_categories(SynthConfig(seed=3)) == build_categories(SynthConfig(seed=3))
-    novel = [{c["name"] for c in build_categories(SynthConfig(seed=s)) if c["split"] == "novel"}
-             for s in range(4)]
+    novel = [
+        {c["name"] for c in build_categories(SynthConfig(seed=s)) if c["split"] == "novel"}
+        for s in range(4)
+    ]
     assert len({frozenset(n) for n in novel}) > 1
 
 
 def test_novel_fraction_limits() -> None:
-    assert all(c["split"] == "base"
-               for c in build_categories(SynthConfig(novel_fraction=0.0)))
+    assert all(c["split"] == "base" for c in build_categories(SynthConfig(novel_fraction=0.0)))
     # 2 colours x 3 shapes: a base set covering all 3 shapes needs 3 combos, so at most 3 novel.
-    cfg = SynthConfig(colours=("red", "blue"), shapes=("circle", "star", "ring"),
-                      novel_fraction=0.5)
+    cfg = SynthConfig(
+        colours=("red", "blue"), shapes=("circle", "star", "ring"), novel_fraction=0.5
+    )
     cats = build_categories(cfg)
     assert sum(c["split"] == "novel" for c in cats) == 3
     assert {c["shape"] for c in cats if c["split"] == "base"} == {"circle", "star", "ring"}
     with pytest.raises(ValueError, match="novel_fraction"):
-        build_categories(SynthConfig(colours=("red", "blue"), shapes=("circle", "star", "ring"),
-                                     novel_fraction=0.75))
+        build_categories(
+            SynthConfig(
+                colours=("red", "blue"), shapes=("circle", "star", "ring"), novel_fraction=0.75
+            )
+        )

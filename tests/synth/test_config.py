@@ -18,8 +18,13 @@ def test_defaults_are_valid_and_hashable() -> None:
 
 
 def test_from_dict_coerces_yaml_values() -> None:
-    params = {"seed": 5, "shapes": ["circle", "star"], "colours": ["red", "blue"],
-              "max_speed": 3, "n_train": 2}
+    params = {
+        "seed": 5,
+        "shapes": ["circle", "star"],
+        "colours": ["red", "blue"],
+        "max_speed": 3,
+        "n_train": 2,
+    }
     cfg = SynthConfig.from_dict(params)
     assert cfg.shapes == ("circle", "star") and cfg.colours == ("red", "blue")
     assert isinstance(cfg.max_speed, float) and cfg.max_speed == 3.0

@@ -20,11 +20,15 @@ from vis_pipelines.synth import (
 
 
 def _same(a: SynthVideo, b: SynthVideo) -> bool:
-    return (a.name == b.name and np.array_equal(a.frames, b.frames)
-            and np.array_equal(a.instance_ids, b.instance_ids) and np.array_equal(a.flow, b.flow)
-            and np.array_equal(a.occluded, b.occluded)
-            and [(o.track_id, o.category_id, o.visible.tolist()) for o in a.objects]
-            == [(o.track_id, o.category_id, o.visible.tolist()) for o in b.objects])
+    return (
+        a.name == b.name
+        and np.array_equal(a.frames, b.frames)
+        and np.array_equal(a.instance_ids, b.instance_ids)
+        and np.array_equal(a.flow, b.flow)
+        and np.array_equal(a.occluded, b.occluded)
+        and [(o.track_id, o.category_id, o.visible.tolist()) for o in a.objects]
+        == [(o.track_id, o.category_id, o.visible.tolist()) for o in b.objects]
+    )
 
 
 def test_same_seed_same_video_different_seed_different(categories: list[dict]) -> None:
@@ -46,8 +50,9 @@ def test_video_alone_equals_video_inside_split(categories: list[dict]) -> None:
     assert _same(videos[3], third)
 
 
-def test_photometric_effects_leave_ground_truth_unchanged(categories: list[dict],
-                                                          clean_cfg: SynthConfig) -> None:
+def test_photometric_effects_leave_ground_truth_unchanged(
+    categories: list[dict], clean_cfg: SynthConfig
+) -> None:
     noisy = generate_video(SynthConfig(), "valid", 2, categories)
     clean = generate_video(clean_cfg, "valid", 2, categories)
     assert np.array_equal(noisy.instance_ids, clean.instance_ids)
@@ -56,8 +61,9 @@ def test_photometric_effects_leave_ground_truth_unchanged(categories: list[dict]
     assert 0.5 < diff.mean() < 12.0  # noise std 2 plus a gain/offset drift of a few percent
 
 
-def test_fields_shapes_dtypes_and_consistency(default_dataset: dict[str, list[SynthVideo]],
-                                              default_cfg: SynthConfig) -> None:
+def test_fields_shapes_dtypes_and_consistency(
+    default_dataset: dict[str, list[SynthVideo]], default_cfg: SynthConfig
+) -> None:
     names = [v.name for vs in default_dataset.values() for v in vs]
     assert len(names) == len(set(names)) == 100
     for split, videos in default_dataset.items():
@@ -91,8 +97,10 @@ def test_objects_enter_and_leave(default_dataset: dict[str, list[SynthVideo]]) -
 
 def test_split_rules(default_dataset: dict[str, list[SynthVideo]], categories: list[dict]) -> None:
     novel = {c["id"] for c in categories if c["split"] == "novel"}
-    used = {split: {o.category_id for v in vs for o in v.objects}
-            for split, vs in default_dataset.items()}
+    used = {
+        split: {o.category_id for v in vs for o in v.objects}
+        for split, vs in default_dataset.items()
+    }
     assert not used["train"] & novel
     assert used["valid"] & novel and used["test"] & novel
     assert used["valid"] - novel and used["test"] - novel  # base categories too
@@ -107,18 +115,25 @@ def _warp_errors(v: SynthVideo, shift: float = 0.0) -> tuple[list[float], list[f
     for t in range(v.num_frames - 1):
         mx, my = gx + v.flow[t, ..., 0] + shift, gy + v.flow[t, ..., 1]
         ok = ~v.occluded[t]
-        warped = cv2.remap(v.frames[t + 1].astype(np.float32), mx, my, cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE)
+        warped = cv2.remap(
+            v.frames[t + 1].astype(np.float32),
+            mx,
+            my,
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         errors.append(float(np.abs(warped - v.frames[t]).mean(axis=-1)[ok].mean()))
-        ids = cv2.remap(v.instance_ids[t + 1], mx, my, cv2.INTER_NEAREST,
-                        borderMode=cv2.BORDER_REPLICATE)
+        ids = cv2.remap(
+            v.instance_ids[t + 1], mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
+        )
         agree.append(float((ids[ok] == v.instance_ids[t][ok]).mean()))
     return errors, agree
 
 
 @pytest.mark.parametrize("camera_prob", [0.0, 1.0])
-def test_gt_flow_warps_next_frame_onto_current(clean_cfg: SynthConfig, categories: list[dict],
-                                               camera_prob: float) -> None:
+def test_gt_flow_warps_next_frame_onto_current(
+    clean_cfg: SynthConfig, categories: list[dict], camera_prob: float
+) -> None:
     """Tolerance: frame t+1 is resampled bilinearly at sub-pixel positions, which blurs the fine
     texture (4-8 px patterns, grain of sigma 0.8 px) and mixes surfaces across mask edges; with
     exact flow that costs ~0.3-1.5 grey levels on average, so 2.5 per frame pair is the bound, and a
@@ -133,8 +148,9 @@ def test_gt_flow_warps_next_frame_onto_current(clean_cfg: SynthConfig, categorie
         assert np.mean(errors) < 0.5 * np.mean(off_errors)
 
 
-def test_occlusion_false_keeps_objects_apart(clean_cfg: SynthConfig,
-                                             categories: list[dict]) -> None:
+def test_occlusion_false_keeps_objects_apart(
+    clean_cfg: SynthConfig, categories: list[dict]
+) -> None:
     cfg = dataclasses.replace(clean_cfg, occlusion=False, min_objects=3)
     for index in range(4):
         v = generate_video(cfg, "train", index, categories)
@@ -168,15 +184,27 @@ def test_hidden_objects_are_brought_forward_and_off_frame_ones_dropped() -> None
     texture = rng.uniform(0, 255, (31, 31, 3)).astype(np.float32)
 
     def still(track_id: int, radius: float, centre: tuple[float, float], depth: int) -> SceneObject:
-        return SceneObject(track_id, 1, "circle", radius, texture[: 2 * int(radius) + 5,
-                                                                    : 2 * int(radius) + 5],
-                           translation_transforms(np.tile(centre, (n_frames, 1))), depth)
+        return SceneObject(
+            track_id,
+            1,
+            "circle",
+            radius,
+            texture[: 2 * int(radius) + 5, : 2 * int(radius) + 5],
+            translation_transforms(np.tile(centre, (n_frames, 1))),
+            depth,
+        )
 
-    scene = Scene(32, 32, rng.uniform(0, 255, (32, 32, 3)).astype(np.float32),
-                  translation_transforms(np.zeros((n_frames, 2))),
-                  [still(1, 3.0, (16.0, 16.0), depth=0),  # inside the big one, behind it
-                   still(2, 12.0, (16.0, 16.0), depth=1),
-                   still(3, 3.0, (100.0, 16.0), depth=2)])  # never inside the frame
+    scene = Scene(
+        32,
+        32,
+        rng.uniform(0, 255, (32, 32, 3)).astype(np.float32),
+        translation_transforms(np.zeros((n_frames, 2))),
+        [
+            still(1, 3.0, (16.0, 16.0), depth=0),  # inside the big one, behind it
+            still(2, 12.0, (16.0, 16.0), depth=1),
+            still(3, 3.0, (100.0, 16.0), depth=2),
+        ],
+    )  # never inside the frame
     rendering, kept = _render_all_visible(scene)
     assert [o.track_id for o in kept.objects] == [1, 2]
     small = next(o for o in kept.objects if o.track_id == 1)

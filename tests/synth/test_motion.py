@@ -51,8 +51,12 @@ def test_leaving_objects_end_outside_and_entering_start_outside() -> None:
     extent = 8.0
 
     def outside(p: np.ndarray) -> bool:
-        return bool(p[0] <= -0.5 - extent or p[0] >= 159.5 + extent
-                    or p[1] <= -0.5 - extent or p[1] >= 95.5 + extent)
+        return bool(
+            p[0] <= -0.5 - extent
+            or p[0] >= 159.5 + extent
+            or p[1] <= -0.5 - extent
+            or p[1] >= 95.5 + extent
+        )
 
     for _ in range(20):
         leave = object_centres(rng, 20, lo, hi, (160, 96), extent, (2.0, 4.0), "leave")

@@ -18,8 +18,9 @@ def _textures(radius: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return background, rng.uniform(0, 255, (n, n, 3)).astype(np.float32)
 
 
-def _scene(objects: list[SceneObject], background: np.ndarray,
-           camera: np.ndarray | None = None) -> Scene:
+def _scene(
+    objects: list[SceneObject], background: np.ndarray, camera: np.ndarray | None = None
+) -> Scene:
     offsets = np.zeros((T, 2)) if camera is None else camera
     return Scene(H, W, background, translation_transforms(-offsets), objects)
 
@@ -27,8 +28,15 @@ def _scene(objects: list[SceneObject], background: np.ndarray,
 def _translating_square(d: tuple[float, float] = (3.0, -2.0)) -> tuple[Scene, np.ndarray]:
     background, texture = _textures(8)
     centres = np.array([[20.0 + d[0] * t, 25.0 + d[1] * t] for t in range(T)])
-    obj = SceneObject(track_id=1, category_id=7, shape="square", radius=8.0, texture=texture,
-                      transforms=translation_transforms(centres), depth=0)
+    obj = SceneObject(
+        track_id=1,
+        category_id=7,
+        shape="square",
+        radius=8.0,
+        texture=texture,
+        transforms=translation_transforms(centres),
+        depth=0,
+    )
     return _scene([obj], background), background
 
 
@@ -62,9 +70,15 @@ def test_rotation_about_pixel_centre_hand_checked() -> None:
     background, texture = _textures(9)
     c = np.array([30.0, 20.0])
     angles = np.pi / 2 * np.arange(T)  # a quarter turn per frame
-    obj = SceneObject(track_id=1, category_id=1, shape="square", radius=9.0, texture=texture,
-                      transforms=similarity_transforms(np.tile(c, (T, 1)), angles, np.ones(T)),
-                      depth=0)
+    obj = SceneObject(
+        track_id=1,
+        category_id=1,
+        shape="square",
+        radius=9.0,
+        texture=texture,
+        transforms=similarity_transforms(np.tile(c, (T, 1)), angles, np.ones(T)),
+        depth=0,
+    )
     out = render_scene(_scene([obj], background))
     ys, xs = np.nonzero(out.instance_ids[0] == 1)
     # p' - c = R90 (p - c) with y down: (dx, dy) -> (-dy, dx).
@@ -85,8 +99,8 @@ def test_camera_pan_hand_checked() -> None:
     # Camera moves by (+2, +1) per frame, starting at texture position (1, 1).
     camera = np.array([[1.0 + 2 * t, 1.0 + t] for t in range(T)])
     out = render_scene(_scene([], background, camera))
-    assert np.array_equal(out.frames[0], background[1:H + 1, 1:W + 1])
-    assert np.array_equal(out.frames[2], background[3:H + 3, 5:W + 5])
+    assert np.array_equal(out.frames[0], background[1 : H + 1, 1 : W + 1])
+    assert np.array_equal(out.frames[2], background[3 : H + 3, 5 : W + 5])
     assert np.array_equal(out.flow, np.broadcast_to(np.float32([-2.0, -1.0]), out.flow.shape))
     # Points move left/up: columns 0-1 and row 0 leave the frame (x - 2 < -0.5, y - 1 < -0.5).
     expected = np.zeros((H, W), dtype=bool)

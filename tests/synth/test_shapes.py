@@ -44,7 +44,8 @@ def test_area_matches_closed_form(name: str, grid: tuple[np.ndarray, np.ndarray]
 
 @pytest.mark.parametrize("name", sorted(AREAS))
 def test_shape_fits_unit_disc_and_contains_something_near_centre(
-        name: str, grid: tuple[np.ndarray, np.ndarray]) -> None:
+    name: str, grid: tuple[np.ndarray, np.ndarray]
+) -> None:
     ux, uy = grid
     inside = inside_shape(name, ux, uy)
     assert not inside[ux**2 + uy**2 > 1.0 + 1e-9].any()

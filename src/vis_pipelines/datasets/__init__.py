@@ -12,6 +12,13 @@ from .video_set import VideoSet
 from .ytvis import YTVISDataset
 
 __all__ = [
-    "VideoSet", "YTVISDataset", "DAVISSequences", "DAVISDataset", "FlowSequences",
-    "FlowDirDataset", "TorchCheckpointDataset", "DatasetFormatError", "DatasetValueError",
+    "VideoSet",
+    "YTVISDataset",
+    "DAVISSequences",
+    "DAVISDataset",
+    "FlowSequences",
+    "FlowDirDataset",
+    "TorchCheckpointDataset",
+    "DatasetFormatError",
+    "DatasetValueError",
 ]

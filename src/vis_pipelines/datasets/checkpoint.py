@@ -31,7 +31,10 @@ REQUIRED_KEYS = ("model", "step")
 # keeps torch's weights-only unpickler safe while letting our own checkpoints load.
 _np_core = getattr(np, "_core", None) or np.core  # numpy 2 renamed np.core to np._core
 _NUMPY_SAFE_GLOBALS: list[Any] = [
-    _np_core.multiarray._reconstruct, _np_core.multiarray.scalar, np.ndarray, np.dtype,
+    _np_core.multiarray._reconstruct,
+    _np_core.multiarray.scalar,
+    np.ndarray,
+    np.dtype,
     *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
 ]
 
@@ -57,8 +60,11 @@ class TorchCheckpointDataset(AbstractDataset[dict, dict]):
         self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "map_location": self._map_location,
-                "weights_only": self._weights_only}
+        return {
+            "filepath": str(self._filepath),
+            "map_location": self._map_location,
+            "weights_only": self._weights_only,
+        }
 
     def _exists(self) -> bool:
         return self._filepath.is_file()
@@ -70,21 +76,27 @@ class TorchCheckpointDataset(AbstractDataset[dict, dict]):
                 raise FormatError("checkpoint not found", source=path)
             try:
                 with torch.serialization.safe_globals(_NUMPY_SAFE_GLOBALS):
-                    obj = torch.load(path, map_location=self._map_location,
-                                     weights_only=self._weights_only)
+                    obj = torch.load(
+                        path, map_location=self._map_location, weights_only=self._weights_only
+                    )
             except pickle.UnpicklingError as err:
                 if "Weights only load failed" in str(err):
-                    raise FormatError("holds objects outside torch's weights-only allowlist; set "
-                                      "weights_only: false in the catalog only if you trust the "
-                                      "file", source=path) from None
+                    raise FormatError(
+                        "holds objects outside torch's weights-only allowlist; set "
+                        "weights_only: false in the catalog only if you trust the "
+                        "file",
+                        source=path,
+                    ) from None
                 raise FormatError(f"corrupt checkpoint ({err})", source=path) from None
             except (RuntimeError, EOFError, ValueError, OSError, AttributeError) as err:
                 first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
-                raise FormatError(f"cannot read checkpoint, corrupt or truncated ({first_line})",
-                                  source=path) from None
+                raise FormatError(
+                    f"cannot read checkpoint, corrupt or truncated ({first_line})", source=path
+                ) from None
             if not isinstance(obj, dict):
-                raise FormatError(f"top level must be a dict, got {type(obj).__name__}",
-                                  source=path)
+                raise FormatError(
+                    f"top level must be a dict, got {type(obj).__name__}", source=path
+                )
             for key in REQUIRED_KEYS:
                 if key not in obj:
                     raise FormatError("missing", source=path, field=key)
@@ -93,12 +105,15 @@ class TorchCheckpointDataset(AbstractDataset[dict, dict]):
     def _save(self, data: dict) -> None:
         with kedro_passthrough():
             if not isinstance(data, dict):
-                raise ValueError(f"a checkpoint must be a dict with keys {CHECKPOINT_KEYS}, got "
-                                 f"{type(data).__name__}")
+                raise ValueError(
+                    f"a checkpoint must be a dict with keys {CHECKPOINT_KEYS}, got "
+                    f"{type(data).__name__}"
+                )
             missing = [key for key in REQUIRED_KEYS if key not in data]
             if missing:
-                raise ValueError(f"checkpoint dict lacks {missing}; contract keys are "
-                                 f"{CHECKPOINT_KEYS}")
+                raise ValueError(
+                    f"checkpoint dict lacks {missing}; contract keys are {CHECKPOINT_KEYS}"
+                )
             step = data["step"]
             if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
                 raise ValueError(f"checkpoint 'step' must be an int, got {step!r}")

@@ -79,13 +79,16 @@ class DAVISSequences:
         self.year = str(year)
         self.split = split
         self._sequences = dict(sequences) if sequences is not None else None
-        self._imagesets = ({k: list(v) for k, v in imagesets.items()}
-                           if imagesets is not None else None)
+        self._imagesets = (
+            {k: list(v) for k, v in imagesets.items()} if imagesets is not None else None
+        )
         self._source = str(self.root) if self.root is not None else "<memory>"
 
     def __repr__(self) -> str:
-        return (f"DAVISSequences(root={self._source!r}, resolution={self.resolution!r}, "
-                f"year={self.year!r}, split={self.split!r})")
+        return (
+            f"DAVISSequences(root={self._source!r}, resolution={self.resolution!r}, "
+            f"year={self.year!r}, split={self.split!r})"
+        )
 
     # ------------------------------------------------------------------ folders
     def _frames_dir(self, seq: str) -> Path:
@@ -119,8 +122,11 @@ class DAVISSequences:
             if self._imagesets is not None or self.root is None:
                 sets = self._imagesets or {}
                 if split not in sets:
-                    raise FormatError(f"unknown split {split!r} (have {sorted(sets)})",
-                                      source=self._source, field="imagesets")
+                    raise FormatError(
+                        f"unknown split {split!r} (have {sorted(sets)})",
+                        source=self._source,
+                        field="imagesets",
+                    )
                 return list(sets[split])
             path = self._imageset_dir() / f"{split}.txt"
             if not path.is_file():
@@ -136,19 +142,27 @@ class DAVISSequences:
     # ------------------------------------------------------------------ in-memory form
     def _generate(self, seq: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if seq not in self._sequences:  # type: ignore[operator]
-            raise FormatError(f"unknown sequence {seq!r}", source=self._source,
-                              record=f"sequence {seq}", field="sequences")
+            raise FormatError(
+                f"unknown sequence {seq!r}",
+                source=self._source,
+                record=f"sequence {seq}",
+                field="sequences",
+            )
         out = self._sequences[seq]()  # type: ignore[index]
         frames, masks = np.asarray(out[0]), np.asarray(out[1])
-        annotated = (np.asarray(out[2], dtype=bool) if len(out) > 2
-                     else np.ones(len(frames), dtype=bool))
+        annotated = (
+            np.asarray(out[2], dtype=bool) if len(out) > 2 else np.ones(len(frames), dtype=bool)
+        )
         t = len(frames)
         if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[3] != 3:
-            raise ValueError(f"sequence {seq}: frames must be uint8 [T,H,W,3], got "
-                             f"{frames.dtype} {frames.shape}")
+            raise ValueError(
+                f"sequence {seq}: frames must be uint8 [T,H,W,3], got {frames.dtype} {frames.shape}"
+            )
         if masks.shape != frames.shape[:3] or annotated.shape != (t,):
-            raise ValueError(f"sequence {seq}: masks {masks.shape} / annotated {annotated.shape} "
-                             f"do not match frames {frames.shape}")
+            raise ValueError(
+                f"sequence {seq}: masks {masks.shape} / annotated {annotated.shape} "
+                f"do not match frames {frames.shape}"
+            )
         if masks.size and (masks.min() < 0 or masks.max() > 255):
             raise ValueError(f"sequence {seq}: mask ids must be in 0..255")
         masks = masks.astype(np.uint8)
@@ -165,8 +179,11 @@ class DAVISSequences:
             raise FormatError("sequence folder not found", source=folder, record=f"sequence {seq}")
         paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in _FRAME_SUFFIXES)
         if not paths:
-            raise FormatError("no frames (.jpg/.png) in the sequence folder", source=folder,
-                              record=f"sequence {seq}")
+            raise FormatError(
+                "no frames (.jpg/.png) in the sequence folder",
+                source=folder,
+                record=f"sequence {seq}",
+            )
         return paths
 
     def frame_names(self, seq: str) -> list[str]:
@@ -210,8 +227,9 @@ class DAVISSequences:
             try:
                 ids[t] = read_mask_png(png, expected_size=(h, w))
             except FormatError as err:
-                raise with_context(err, record=f"sequence {seq} frame {frame.stem}",
-                                   field="Annotations") from None
+                raise with_context(
+                    err, record=f"sequence {seq} frame {frame.stem}", field="Annotations"
+                ) from None
             annotated[t] = True
         return ids, annotated
 
@@ -244,8 +262,13 @@ class DAVISDataset(AbstractDataset[DAVISSequences, DAVISSequences]):
         self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:
-        return {"root": str(self._root), "resolution": self._resolution, "year": self._year,
-                "split": self._split, "jpeg_quality": self._jpeg_quality}
+        return {
+            "root": str(self._root),
+            "resolution": self._resolution,
+            "year": self._year,
+            "split": self._split,
+            "jpeg_quality": self._jpeg_quality,
+        }
 
     def _exists(self) -> bool:
         return (self._root / "JPEGImages" / self._resolution).is_dir()
@@ -255,8 +278,9 @@ class DAVISDataset(AbstractDataset[DAVISSequences, DAVISSequences]):
             folder = self._root / "JPEGImages" / self._resolution
             if not folder.is_dir():
                 raise FormatError("DAVIS frames folder not found", source=folder)
-            seqs = DAVISSequences(root=self._root, resolution=self._resolution, year=self._year,
-                                  split=self._split)
+            seqs = DAVISSequences(
+                root=self._root, resolution=self._resolution, year=self._year, split=self._split
+            )
             if self._split is not None:
                 seqs.names()  # a missing ImageSets list fails now, naming the file
             return seqs
@@ -266,21 +290,27 @@ class DAVISDataset(AbstractDataset[DAVISSequences, DAVISSequences]):
             if not isinstance(data, DAVISSequences):
                 raise ValueError(f"DAVISDataset saves DAVISSequences, got {type(data).__name__}")
             names = data.names()
-            in_place = (data.root is not None and data.root.resolve() == self._root.resolve()
-                        and data.resolution == self._resolution)
+            in_place = (
+                data.root is not None
+                and data.root.resolve() == self._root.resolve()
+                and data.resolution == self._resolution
+            )
             if not in_place:
                 for seq in tqdm(names, desc=f"DAVIS -> {self._root}", unit="seq"):
                     self._save_sequence(data, seq)
             # Lists name only the sequences written here (a split's subset must not list absent
             # sequences); a source without lists gets one for its split, or "all".
             kept = set(names)
-            imagesets = {split: [n for n in members if n in kept]
-                         for split, members in data.imagesets.items()}
+            imagesets = {
+                split: [n for n in members if n in kept]
+                for split, members in data.imagesets.items()
+            }
             imagesets = {k: v for k, v in imagesets.items() if v} or {self._split or "all": names}
             for split, members in imagesets.items():
                 text = "".join(f"{name}\n" for name in members)
-                atomic_write_bytes(self._root / "ImageSets" / self._year / f"{split}.txt",
-                                   text.encode())
+                atomic_write_bytes(
+                    self._root / "ImageSets" / self._year / f"{split}.txt", text.encode()
+                )
             logger.info("Saved %d DAVIS sequences to %s", len(names), self._root)
 
     def _save_sequence(self, data: DAVISSequences, seq: str) -> None:

@@ -55,5 +55,5 @@ def with_context(err: FormatError, *, record: str, field: str | None = None) -> 
     # A codec error that knows only its file reads "<source>: <message>" (see FormatError).
     prefix = f"{err.source}: " if err.source else ""
     if prefix and message.startswith(prefix):
-        message = message[len(prefix):]
+        message = message[len(prefix) :]
     return FormatError(message, source=err.source, record=record, field=field or err.field)

@@ -51,24 +51,33 @@ class FlowSequences:
     def _seq_dir(self, seq: str) -> Path:
         folder = self.root / seq  # type: ignore[operator]
         if not folder.is_dir():
-            raise FormatError("flow sequence folder not found", source=folder,
-                              record=f"sequence {seq}")
+            raise FormatError(
+                "flow sequence folder not found", source=folder, record=f"sequence {seq}"
+            )
         return folder
 
     def _computed(self, seq: str) -> tuple[list[str], np.ndarray, np.ndarray | None]:
         if seq not in self._flows:  # type: ignore[operator]
-            raise FormatError(f"unknown sequence {seq!r}", source="<memory>",
-                              record=f"sequence {seq}", field="flows")
+            raise FormatError(
+                f"unknown sequence {seq!r}",
+                source="<memory>",
+                record=f"sequence {seq}",
+                field="flows",
+            )
         names, flow, *rest = self._flows[seq]()  # type: ignore[index]
         flow = np.asarray(flow)
         names = [str(n) for n in names]
         if flow.ndim != 4 or flow.shape[3] != 2 or len(names) != len(flow):
-            raise ValueError(f"sequence {seq}: expected {len(names)} flows [N,H,W,2] for "
-                             f"{len(names)} frame names, got {flow.shape}")
+            raise ValueError(
+                f"sequence {seq}: expected {len(names)} flows [N,H,W,2] for "
+                f"{len(names)} frame names, got {flow.shape}"
+            )
         occluded = np.asarray(rest[0], dtype=bool) if rest and rest[0] is not None else None
         if occluded is not None and occluded.shape != flow.shape[:3]:
-            raise ValueError(f"sequence {seq}: occlusion masks {occluded.shape} do not match flows "
-                             f"{flow.shape[:3]}")
+            raise ValueError(
+                f"sequence {seq}: occlusion masks {occluded.shape} do not match flows "
+                f"{flow.shape[:3]}"
+            )
         return names, flow.astype(np.float32, copy=False), occluded
 
     def names(self) -> list[str]:
@@ -90,8 +99,12 @@ class FlowSequences:
         if self._flows is not None:
             names, flow, _ = self._computed(seq)
             if frame_name not in names:
-                raise FormatError(f"no flow for frame {frame_name!r}", source="<memory>",
-                                  record=f"sequence {seq}", field="flows")
+                raise FormatError(
+                    f"no flow for frame {frame_name!r}",
+                    source="<memory>",
+                    record=f"sequence {seq}",
+                    field="flows",
+                )
             return flow[names.index(frame_name)]
         return read_flo(self._seq_dir(seq) / f"{frame_name}.flo")
 
@@ -107,8 +120,11 @@ class FlowSequences:
             return None
         if not all(present):
             missing = paths[present.index(False)]
-            raise FormatError("occlusion mask missing (other frames of the sequence have one)", source=missing,
-                              record=f"sequence {seq}")
+            raise FormatError(
+                "occlusion mask missing (other frames of the sequence have one)",
+                source=missing,
+                record=f"sequence {seq}",
+            )
         return np.stack([read_mask_png(p) > 0 for p in paths])
 
     def load(self, seq: str) -> np.ndarray:
@@ -126,9 +142,12 @@ class FlowSequences:
             path = folder / f"{name}.flo"
             flow = read_flo(path)
             if flow.shape != first.shape:
-                raise FormatError(f"flow is {flow.shape[0]}x{flow.shape[1]}, expected "
-                                  f"{first.shape[0]}x{first.shape[1]} like {names[0]}.flo",
-                                  source=path, record=f"sequence {seq}")
+                raise FormatError(
+                    f"flow is {flow.shape[0]}x{flow.shape[1]}, expected "
+                    f"{first.shape[0]}x{first.shape[1]} like {names[0]}.flo",
+                    source=path,
+                    record=f"sequence {seq}",
+                )
             out[k] = flow
         return out
 
@@ -171,13 +190,17 @@ class FlowDirDataset(AbstractDataset[FlowSequences, FlowSequences]):
                         write_flo(self._path / seq / f"{name}.flo", data.read(seq, name))
                         occ_path = data.root / seq / f"{name}{OCCLUSION_SUFFIX}"
                         if occ_path.is_file():
-                            write_mask_png(self._path / seq / occ_path.name, read_mask_png(occ_path))
+                            write_mask_png(
+                                self._path / seq / occ_path.name, read_mask_png(occ_path)
+                            )
                 else:
                     occluded = data.load_occlusion(seq)
                     for k, (name, flow) in enumerate(zip(names, data.load(seq), strict=True)):
                         write_flo(self._path / seq / f"{name}.flo", flow)
                         if occluded is not None:
-                            write_mask_png(self._path / seq / f"{name}{OCCLUSION_SUFFIX}",
-                                           occluded[k].astype(np.uint8))
+                            write_mask_png(
+                                self._path / seq / f"{name}{OCCLUSION_SUFFIX}",
+                                occluded[k].astype(np.uint8),
+                            )
                 count += len(names)
             logger.info("Saved %d flow fields to %s", count, self._path)

@@ -93,9 +93,12 @@ class VideoSet:
         try:
             return self._by_id[video_id]
         except (KeyError, TypeError):
-            raise FormatError(f"unknown video id {video_id!r} ({len(self._by_id)} videos)",
-                              source=self.source, record=f"video {video_id!r}",
-                              field="video_id") from None
+            raise FormatError(
+                f"unknown video id {video_id!r} ({len(self._by_id)} videos)",
+                source=self.source,
+                record=f"video {video_id!r}",
+                field="video_id",
+            ) from None
 
     def annotations_for(self, video_id: int) -> list[dict[str, Any]]:
         """Annotations of one video, in file order (``[]`` for an unlabeled set)."""
@@ -110,8 +113,10 @@ class VideoSet:
 
     def __repr__(self) -> str:
         where = "frame_source" if self.frame_source is not None else str(self.frames_root)
-        return (f"VideoSet(name={self.name!r}, videos={len(self)}, "
-                f"annotations={len(self.annotations) if self.labeled else None}, frames={where})")
+        return (
+            f"VideoSet(name={self.name!r}, videos={len(self)}, "
+            f"annotations={len(self.annotations) if self.labeled else None}, frames={where})"
+        )
 
     # ------------------------------------------------------------------ frames
     def _indices(self, video: dict[str, Any], indices: Sequence[int] | None) -> np.ndarray:
@@ -120,20 +125,25 @@ class VideoSet:
             return np.arange(length)
         idx = np.asarray(indices)
         if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
-            raise ValueError(f"video {video['id']}: frame indices must be a 1-D integer sequence, "
-                             f"got {indices!r}")
+            raise ValueError(
+                f"video {video['id']}: frame indices must be a 1-D integer sequence, "
+                f"got {indices!r}"
+            )
         bad = idx[(idx < 0) | (idx >= length)]
         if bad.size:
-            raise ValueError(f"video {video['id']}: frame index {int(bad[0])} out of range "
-                             f"(video has {length} frames)")
+            raise ValueError(
+                f"video {video['id']}: frame index {int(bad[0])} out of range "
+                f"(video has {length} frames)"
+            )
         return idx.astype(np.int64)
 
     def frame_paths(self, video_id: int) -> list[Path]:
         """Paths of the video's frames under ``frames_root``."""
         video = self.video(video_id)
         if self.frames_root is None:
-            raise ValueError(f"VideoSet {self.name!r} has no frames_root (frames come from "
-                             "frame_source)")
+            raise ValueError(
+                f"VideoSet {self.name!r} has no frames_root (frames come from frame_source)"
+            )
         return [self.frames_root / name for name in video["file_names"]]
 
     def load_frames(self, video_id: int, indices: Sequence[int] | None = None) -> np.ndarray:
@@ -153,17 +163,21 @@ class VideoSet:
             try:
                 out[k] = read_image(paths[t], expected_size=(h, w))
             except FormatError as err:
-                raise with_context(err, record=f"video {video_id} frame {t}",
-                                   field="file_names") from None
+                raise with_context(
+                    err, record=f"video {video_id} frame {t}", field="file_names"
+                ) from None
         return out
 
     def _generated_frames(self, video: dict[str, Any], idx: np.ndarray) -> np.ndarray:
         frames = np.asarray(self.frame_source(video))  # type: ignore[misc]
         expected = (video["length"], video["height"], video["width"], 3)
         if frames.dtype != np.uint8 or frames.shape != expected:
-            raise FormatError(f"frame_source returned {frames.dtype} {frames.shape}, expected "
-                              f"uint8 {expected}", source=self.source,
-                              record=f"video {video['id']}", field="file_names")
+            raise FormatError(
+                f"frame_source returned {frames.dtype} {frames.shape}, expected uint8 {expected}",
+                source=self.source,
+                record=f"video {video['id']}",
+                field="file_names",
+            )
         if len(idx) == len(frames) and np.array_equal(idx, np.arange(len(frames))):
             return frames
         return frames[idx]
@@ -208,8 +222,14 @@ class VideoSet:
         data = {**self.data, "videos": [v for v in self.videos if v["id"] in wanted]}
         if self.labeled:
             data["annotations"] = [a for a in self.annotations if a["video_id"] in wanted]
-        return VideoSet(data, frames_root=self.frames_root, frame_source=self.frame_source,
-                        name=name or self.name, validate=False, source=self.source)
+        return VideoSet(
+            data,
+            frames_root=self.frames_root,
+            frame_source=self.frame_source,
+            name=name or self.name,
+            validate=False,
+            source=self.source,
+        )
 
     def with_data(self, data: dict[str, Any]) -> VideoSet:
         """Same frames, new json (e.g. scribble annotations); its videos must be in this set."""
@@ -219,12 +239,26 @@ class VideoSet:
             record = f"videos[{i}] (id {video['id']})"
             mine = self._by_id.get(video["id"])
             if mine is None:
-                raise FormatError(f"video id {video['id']} is not in {self.source}", source=source,
-                                  record=record, field="id")
+                raise FormatError(
+                    f"video id {video['id']} is not in {self.source}",
+                    source=source,
+                    record=record,
+                    field="id",
+                )
             for key in ("width", "height", "file_names"):
                 if video[key] != mine[key]:
-                    raise FormatError(f"differs from video {video['id']} of {self.source}; "
-                                      "with_data keeps the frames, so the videos must match",
-                                      source=source, record=record, field=key)
-        return VideoSet(data, frames_root=self.frames_root, frame_source=self.frame_source,
-                        name=self.name, validate=False, source=self.source)
+                    raise FormatError(
+                        f"differs from video {video['id']} of {self.source}; "
+                        "with_data keeps the frames, so the videos must match",
+                        source=source,
+                        record=record,
+                        field=key,
+                    )
+        return VideoSet(
+            data,
+            frames_root=self.frames_root,
+            frame_source=self.frame_source,
+            name=self.name,
+            validate=False,
+            source=self.source,
+        )

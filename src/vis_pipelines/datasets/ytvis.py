@@ -94,9 +94,14 @@ class YTVISDataset(AbstractDataset[VideoSet, VideoSet]):
         self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:
-        return {"json_path": str(self._json_path), "frames_dir": str(self._frames_dir),
-                "write_frames": self._write_frames, "check_frames": self._check_frames,
-                "jpeg_quality": self._jpeg_quality, "name": self._name}
+        return {
+            "json_path": str(self._json_path),
+            "frames_dir": str(self._frames_dir),
+            "write_frames": self._write_frames,
+            "check_frames": self._check_frames,
+            "jpeg_quality": self._jpeg_quality,
+            "name": self._name,
+        }
 
     def _exists(self) -> bool:
         return self._json_path.is_file()
@@ -108,11 +113,19 @@ class YTVISDataset(AbstractDataset[VideoSet, VideoSet]):
                 missing = first_missing_frame(data, self._frames_dir)
                 if missing is not None:
                     vid, t, path = missing
-                    raise FormatError(f"frame {t} of video {vid} not found: {path}",
-                                      source=self._json_path, record=f"video {vid}",
-                                      field="file_names")
-            return VideoSet(data, frames_root=self._frames_dir, name=self._name,
-                            validate=False, source=self._json_path)
+                    raise FormatError(
+                        f"frame {t} of video {vid} not found: {path}",
+                        source=self._json_path,
+                        record=f"video {vid}",
+                        field="file_names",
+                    )
+            return VideoSet(
+                data,
+                frames_root=self._frames_dir,
+                name=self._name,
+                validate=False,
+                source=self._json_path,
+            )
 
     def _save(self, data: VideoSet) -> None:
         with kedro_passthrough():
@@ -126,13 +139,18 @@ class YTVISDataset(AbstractDataset[VideoSet, VideoSet]):
             logger.info("Saved %d videos to %s", len(data), self._json_path)
 
     def _frames_in_place(self, data: VideoSet) -> bool:
-        return (data.frame_source is None and data.frames_root is not None
-                and data.frames_root.resolve() == self._frames_dir.resolve())
+        return (
+            data.frame_source is None
+            and data.frames_root is not None
+            and data.frames_root.resolve() == self._frames_dir.resolve()
+        )
 
     def _save_frames(self, data: VideoSet) -> None:
         if data.frame_source is None and data.frames_root is None:
-            raise ValueError("the VideoSet has neither frame_source nor frames_root; set "
-                             "write_frames: false to save only the json")
+            raise ValueError(
+                "the VideoSet has neither frame_source nor frames_root; set "
+                "write_frames: false to save only the json"
+            )
         # Stream video by video so memory stays bounded by one video's frames.
         for video in tqdm(data.videos, desc=f"frames -> {self._frames_dir}", unit="video"):
             targets = [self._frames_dir / name for name in video["file_names"]]
@@ -141,12 +159,16 @@ class YTVISDataset(AbstractDataset[VideoSet, VideoSet]):
                 for frame, target in zip(frames, targets, strict=True):
                     write_image(target, frame, quality=self._jpeg_quality)
                 continue
-            for t, (src, target) in enumerate(zip(data.frame_paths(video["id"]), targets,
-                                                  strict=True)):
+            for t, (src, target) in enumerate(
+                zip(data.frame_paths(video["id"]), targets, strict=True)
+            ):
                 try:
                     payload = src.read_bytes()
                 except (FileNotFoundError, IsADirectoryError):
-                    raise FormatError("frame not found", source=src,
-                                      record=f"video {video['id']} frame {t}",
-                                      field="file_names") from None
+                    raise FormatError(
+                        "frame not found",
+                        source=src,
+                        record=f"video {video['id']} frame {t}",
+                        field="file_names",
+                    ) from None
                 atomic_write_bytes(target, payload)

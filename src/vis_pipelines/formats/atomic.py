@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_json"]
+__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_json", "staged_directory"]
 
 
 @contextlib.contextmanager
@@ -42,3 +44,28 @@ def atomic_write_json(path: str | Path, obj: Any, *, indent: int | None = None) 
     """Serialise ``obj`` as JSON and write it to ``path`` atomically (stable key order for diffs)."""
     text = json.dumps(obj, indent=indent, separators=None if indent else (",", ":"))
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def staged_directory(final: str | Path) -> Iterator[Path]:
+    """Yield a fresh hidden sibling directory; it replaces ``final`` only if the block succeeds.
+
+    Readers never see a half-converted sequence: on error the staging directory is removed and
+    ``final`` keeps its previous content (or stays absent).
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.{uuid.uuid4().hex}.tmp"
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if final.exists():
+        old = final.parent / f".{final.name}.{uuid.uuid4().hex}.old"
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -34,9 +34,10 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from .atomic import staged_directory
 from .davis import VOID
+from .davis_layout import natural_key
 from .errors import FormatError
-from .fbms import natural_key, staged_directory
 from .images import read_image, write_image
 from .rle import encode_masks, rle_area, rle_bbox
 from .ytvis import load_json, load_ytvis_json, save_ytvis_json, validate_ytvis

@@ -52,14 +52,21 @@ def read_mask_png(
         ids = (arr.astype(np.int64) >= (1 if mode == "1" else binary_threshold)).astype(np.uint8)
     elif mode in ("RGB", "RGBA"):
         rgb = arr[..., :3]
-        if not (np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2])):
-            raise FormatError("colour RGB mask: save object ids as a palette or grey-scale PNG", source=path)
+        if not (
+            np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2])
+        ):
+            raise FormatError(
+                "colour RGB mask: save object ids as a palette or grey-scale PNG", source=path
+            )
         ids = (rgb[..., 0] >= binary_threshold).astype(np.uint8)
     else:
         raise FormatError(f"unsupported PNG mode {mode!r}", source=path)
     if expected_size is not None and ids.shape != tuple(expected_size):
-        raise FormatError(f"mask is {ids.shape[0]}x{ids.shape[1]}, expected {expected_size[0]}x{expected_size[1]} "
-                          "(the size of its frame)", source=path)
+        raise FormatError(
+            f"mask is {ids.shape[0]}x{ids.shape[1]}, expected {expected_size[0]}x{expected_size[1]} "
+            "(the size of its frame)",
+            source=path,
+        )
     return ids
 
 

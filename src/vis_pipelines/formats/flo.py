@@ -40,11 +40,15 @@ def read_flo(path: str | Path) -> np.ndarray:
         raise FormatError(f"too short for a .flo header ({len(raw)} bytes)", source=path)
     magic = np.frombuffer(raw, "<f4", 1, 0)[0]
     if magic != FLO_MAGIC:
-        raise FormatError(f"bad magic {magic!r}, expected 202021.25 (not a Middlebury .flo file)", source=path)
+        raise FormatError(
+            f"bad magic {magic!r}, expected 202021.25 (not a Middlebury .flo file)", source=path
+        )
     w, h = (int(v) for v in np.frombuffer(raw, "<i4", 2, 4))
     if w <= 0 or h <= 0 or w > 100_000 or h > 100_000:
         raise FormatError(f"implausible size {w}x{h}", source=path)
     expected = _HEADER + 8 * w * h
     if len(raw) != expected:
-        raise FormatError(f"{len(raw)} bytes, expected {expected} for {w}x{h} (truncated?)", source=path)
+        raise FormatError(
+            f"{len(raw)} bytes, expected {expected} for {w}x{h} (truncated?)", source=path
+        )
     return np.frombuffer(raw, "<f4", 2 * w * h, _HEADER).reshape(h, w, 2).astype(np.float32)

@@ -23,8 +23,10 @@ def read_image(path: str | Path, *, expected_size: tuple[int, int] | None = None
     if img is None:
         raise FormatError("cannot decode image (corrupt or not an image)", source=path)
     if expected_size is not None and img.shape[:2] != tuple(expected_size):
-        raise FormatError(f"image is {img.shape[0]}x{img.shape[1]}, expected {expected_size[0]}x{expected_size[1]}",
-                          source=path)
+        raise FormatError(
+            f"image is {img.shape[0]}x{img.shape[1]}, expected {expected_size[0]}x{expected_size[1]}",
+            source=path,
+        )
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 

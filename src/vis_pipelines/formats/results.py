@@ -36,25 +36,48 @@ def validate_results(
                 raise FormatError("missing", source=source, record=record, field=key)
         vid, score = rec["video_id"], rec["score"]
         record = f"results[{i}] (video_id {vid})"
-        if not isinstance(score, (int, float)) or isinstance(score, bool) or not math.isfinite(score):
-            raise FormatError(f"must be a finite number, got {score!r}", source=source, record=record, field="score")
+        if (
+            not isinstance(score, (int, float))
+            or isinstance(score, bool)
+            or not math.isfinite(score)
+        ):
+            raise FormatError(
+                f"must be a finite number, got {score!r}",
+                source=source,
+                record=record,
+                field="score",
+            )
         if cats and rec["category_id"] not in cats:
-            raise FormatError(f"unknown category_id {rec['category_id']!r}", source=source, record=record,
-                              field="category_id")
+            raise FormatError(
+                f"unknown category_id {rec['category_id']!r}",
+                source=source,
+                record=record,
+                field="category_id",
+            )
         segs = rec["segmentations"]
         if not isinstance(segs, list):
             raise FormatError("must be a list", source=source, record=record, field="segmentations")
         h = w = None
         if videos is not None:
             if vid not in videos:
-                raise FormatError(f"unknown video_id {vid!r}", source=source, record=record, field="video_id")
+                raise FormatError(
+                    f"unknown video_id {vid!r}", source=source, record=record, field="video_id"
+                )
             video = videos[vid]
             h, w = video["height"], video["width"]
             if len(segs) != video["length"]:
-                raise FormatError(f"{len(segs)} frames, video {vid} has {video['length']}", source=source,
-                                  record=record, field="segmentations")
-        norm = [None if s is None else normalize_rle(s, height=h, width=w, where=f"{record} frame {t}",
-                                                     source=source) for t, s in enumerate(segs)]
+                raise FormatError(
+                    f"{len(segs)} frames, video {vid} has {video['length']}",
+                    source=source,
+                    record=record,
+                    field="segmentations",
+                )
+        norm = [
+            None
+            if s is None
+            else normalize_rle(s, height=h, width=w, where=f"{record} frame {t}", source=source)
+            for t, s in enumerate(segs)
+        ]
         out.append({**rec, "score": float(score), "segmentations": norm})
     return out
 

@@ -35,7 +35,10 @@ def encode_masks(masks: np.ndarray) -> list[dict[str, Any]]:
         raise ValueError(f"encode_masks expects (N, H, W), got shape {masks.shape}")
     arr = np.asfortranarray(np.moveaxis(masks.astype(np.uint8, copy=False), 0, -1))
     out = mask_utils.encode(arr)
-    return [{"size": [int(r["size"][0]), int(r["size"][1])], "counts": r["counts"].decode()} for r in out]
+    return [
+        {"size": [int(r["size"][0]), int(r["size"][1])], "counts": r["counts"].decode()}
+        for r in out
+    ]
 
 
 def empty_rle(height: int, width: int) -> dict[str, Any]:
@@ -44,7 +47,12 @@ def empty_rle(height: int, width: int) -> dict[str, Any]:
 
 
 def normalize_rle(
-    rle: Any, *, height: int | None = None, width: int | None = None, where: str = "", source: str | None = None
+    rle: Any,
+    *,
+    height: int | None = None,
+    width: int | None = None,
+    where: str = "",
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Return ``rle`` as compressed RLE with ``counts`` as str; accept uncompressed (list) counts.
 
@@ -52,28 +60,50 @@ def normalize_rle(
     ``(height, width)``.
     """
     if not isinstance(rle, dict) or "counts" not in rle or "size" not in rle:
-        raise FormatError("segmentation is not an RLE dict with 'size' and 'counts'", source=source, record=where,
-                          field="segmentations")
+        raise FormatError(
+            "segmentation is not an RLE dict with 'size' and 'counts'",
+            source=source,
+            record=where,
+            field="segmentations",
+        )
     size = rle["size"]
-    if not (isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(s, int) for s in size)):
-        raise FormatError(f"RLE 'size' must be [height, width], got {size!r}", source=source, record=where,
-                          field="segmentations")
+    if not (
+        isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(s, int) for s in size)
+    ):
+        raise FormatError(
+            f"RLE 'size' must be [height, width], got {size!r}",
+            source=source,
+            record=where,
+            field="segmentations",
+        )
     h, w = int(size[0]), int(size[1])
     if height is not None and width is not None and (h, w) != (height, width):
-        raise FormatError(f"RLE size {h}x{w} does not match the video size {height}x{width}", source=source,
-                          record=where, field="segmentations")
+        raise FormatError(
+            f"RLE size {h}x{w} does not match the video size {height}x{width}",
+            source=source,
+            record=where,
+            field="segmentations",
+        )
     counts = rle["counts"]
     if isinstance(counts, list):
         if sum(int(c) for c in counts) != h * w:
-            raise FormatError(f"uncompressed RLE counts sum to {sum(counts)}, expected {h * w}", source=source,
-                              record=where, field="segmentations")
+            raise FormatError(
+                f"uncompressed RLE counts sum to {sum(counts)}, expected {h * w}",
+                source=source,
+                record=where,
+                field="segmentations",
+            )
         conv = mask_utils.frPyObjects({"size": [h, w], "counts": counts}, h, w)
         return {"size": [h, w], "counts": conv["counts"].decode()}
     if isinstance(counts, bytes):
         counts = counts.decode()
     if not isinstance(counts, str):
-        raise FormatError(f"RLE 'counts' must be str or list, got {type(counts).__name__}", source=source,
-                          record=where, field="segmentations")
+        raise FormatError(
+            f"RLE 'counts' must be str or list, got {type(counts).__name__}",
+            source=source,
+            record=where,
+            field="segmentations",
+        )
     return {"size": [h, w], "counts": counts}
 
 
@@ -82,7 +112,10 @@ _AREA_CHUNK = 255
 
 def _coco(rle: dict[str, Any]) -> dict[str, Any]:
     counts = rle["counts"]
-    return {"size": list(rle["size"]), "counts": counts.encode() if isinstance(counts, str) else counts}
+    return {
+        "size": list(rle["size"]),
+        "counts": counts.encode() if isinstance(counts, str) else counts,
+    }
 
 
 def decode_rle(rle: dict[str, Any]) -> np.ndarray:
@@ -97,7 +130,7 @@ def rle_area(rles: dict[str, Any] | Sequence[dict[str, Any]]) -> np.ndarray | in
     coco = [_coco(r) for r in rles]
     # pycocotools' area() builds a uint8 array from the RLE count, so it fails on more than 255
     # RLEs with numpy 2: call it in chunks.
-    chunks = [mask_utils.area(coco[i:i + _AREA_CHUNK]) for i in range(0, len(coco), _AREA_CHUNK)]
+    chunks = [mask_utils.area(coco[i : i + _AREA_CHUNK]) for i in range(0, len(coco), _AREA_CHUNK)]
     return np.concatenate(chunks).astype(np.int64) if chunks else np.zeros(0, np.int64)
 
 

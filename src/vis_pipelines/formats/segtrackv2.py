@@ -30,8 +30,14 @@ import numpy as np
 from tqdm import tqdm
 
 from .davis import VOID, read_mask_png
+from .davis_layout import (
+    FRAME_SUFFIXES,
+    match_frame,
+    natural_key,
+    update_image_set,
+    write_davis_sequence,
+)
 from .errors import FormatError
-from .fbms import FRAME_SUFFIXES, match_frame, natural_key, update_image_set, write_davis_sequence
 
 __all__ = [
     "SegTrackV2Sequence",

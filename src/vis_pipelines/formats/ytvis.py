@@ -38,8 +38,11 @@ def load_json(path: str | Path) -> Any:
         with path.open("rb") as handle:
             return json.load(handle)
     except json.JSONDecodeError as err:
-        raise FormatError(f"invalid JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
-                          "the file may be truncated", source=path) from None
+        raise FormatError(
+            f"invalid JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
+            "the file may be truncated",
+            source=path,
+        ) from None
     except UnicodeDecodeError as err:
         raise FormatError(f"not UTF-8 text ({err.reason})", source=path) from None
 
@@ -59,9 +62,13 @@ def _int(value: Any, *, source: str, record: str, field: str, minimum: int | Non
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise FormatError(f"must be an integer, got {value!r}", source=source, record=record, field=field)
+            raise FormatError(
+                f"must be an integer, got {value!r}", source=source, record=record, field=field
+            )
     if minimum is not None and value < minimum:
-        raise FormatError(f"must be >= {minimum}, got {value}", source=source, record=record, field=field)
+        raise FormatError(
+            f"must be >= {minimum}, got {value}", source=source, record=record, field=field
+        )
     return value
 
 
@@ -78,12 +85,18 @@ def _validate_video(video: Any, idx: int, source: str) -> dict[str, Any]:
     height = _int(video["height"], source=source, record=record, field="height", minimum=1)
     names = video["file_names"]
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
-        raise FormatError("must be a list of frame paths", source=source, record=record, field="file_names")
+        raise FormatError(
+            "must be a list of frame paths", source=source, record=record, field="file_names"
+        )
     length = video.get("length", len(names))
     length = _int(length, source=source, record=record, field="length", minimum=1)
     if length != len(names):
-        raise FormatError(f"length {length} but {len(names)} file_names", source=source, record=record,
-                          field="length")
+        raise FormatError(
+            f"length {length} but {len(names)} file_names",
+            source=source,
+            record=record,
+            field="length",
+        )
     return {**video, "id": vid, "width": width, "height": height, "length": length}
 
 
@@ -99,10 +112,14 @@ def _validate_category(cat: Any, idx: int, source: str) -> dict[str, Any]:
         raise FormatError("must be a non-empty string", source=source, record=record, field="name")
     split = cat.get("split")
     if split is not None and split not in ("base", "novel"):
-        raise FormatError(f"must be 'base' or 'novel', got {split!r}", source=source, record=record, field="split")
+        raise FormatError(
+            f"must be 'base' or 'novel', got {split!r}", source=source, record=record, field="split"
+        )
     syn = cat.get("synonyms")
     if syn is not None and not (isinstance(syn, list) and all(isinstance(s, str) for s in syn)):
-        raise FormatError("must be a list of strings", source=source, record=record, field="synonyms")
+        raise FormatError(
+            "must be a list of strings", source=source, record=record, field="synonyms"
+        )
     return {**cat, "id": cid}
 
 
@@ -119,23 +136,35 @@ def _validate_annotation(
     record = f"annotations[{idx}] (id {aid})"
     vid = _int(ann["video_id"], source=source, record=record, field="video_id")
     if vid not in videos:
-        raise FormatError(f"video_id {vid} is not in 'videos'", source=source, record=record, field="video_id")
+        raise FormatError(
+            f"video_id {vid} is not in 'videos'", source=source, record=record, field="video_id"
+        )
     video = videos[vid]
     cat = ann.get("category_id")
     if cat is not None:
         cat = _int(cat, source=source, record=record, field="category_id")
         if categories and cat not in categories:
-            raise FormatError(f"category_id {cat} is not in 'categories'", source=source, record=record,
-                              field="category_id")
+            raise FormatError(
+                f"category_id {cat} is not in 'categories'",
+                source=source,
+                record=record,
+                field="category_id",
+            )
     segs = ann["segmentations"]
     n = video["length"]
     if not isinstance(segs, list) or len(segs) != n:
         got = len(segs) if isinstance(segs, list) else type(segs).__name__
-        raise FormatError(f"expected {n} entries (one per frame of video {vid}), got {got}", source=source,
-                          record=record, field="segmentations")
+        raise FormatError(
+            f"expected {n} entries (one per frame of video {vid}), got {got}",
+            source=source,
+            record=record,
+            field="segmentations",
+        )
     h, w = video["height"], video["width"]
     norm = [
-        None if s is None else normalize_rle(s, height=h, width=w, where=f"{record} frame {t}", source=source)
+        None
+        if s is None
+        else normalize_rle(s, height=h, width=w, where=f"{record} frame {t}", source=source)
         for t, s in enumerate(segs)
     ]
     areas = ann.get("areas")
@@ -145,10 +174,18 @@ def _validate_annotation(
         raise FormatError(f"expected {n} entries", source=source, record=record, field="areas")
     else:
         for t, a in enumerate(areas):
-            if a is not None and (not isinstance(a, (int, float)) or isinstance(a, bool) or not math.isfinite(a)
-                                  or a < 0):
-                raise FormatError(f"frame {t}: area must be a number >= 0, got {a!r}", source=source,
-                                  record=record, field="areas")
+            if a is not None and (
+                not isinstance(a, (int, float))
+                or isinstance(a, bool)
+                or not math.isfinite(a)
+                or a < 0
+            ):
+                raise FormatError(
+                    f"frame {t}: area must be a number >= 0, got {a!r}",
+                    source=source,
+                    record=record,
+                    field="areas",
+                )
     bboxes = ann.get("bboxes")
     if bboxes is None:
         bboxes = [None if s is None else rle_bbox(s) for s in norm]
@@ -156,15 +193,30 @@ def _validate_annotation(
         raise FormatError(f"expected {n} entries", source=source, record=record, field="bboxes")
     else:
         for t, b in enumerate(bboxes):
-            if b is not None and not (isinstance(b, list) and len(b) == 4
-                                      and all(isinstance(v, (int, float)) for v in b)):
-                raise FormatError(f"frame {t}: box must be [x, y, w, h] or null, got {b!r}", source=source,
-                                  record=record, field="bboxes")
+            if b is not None and not (
+                isinstance(b, list) and len(b) == 4 and all(isinstance(v, (int, float)) for v in b)
+            ):
+                raise FormatError(
+                    f"frame {t}: box must be [x, y, w, h] or null, got {b!r}",
+                    source=source,
+                    record=record,
+                    field="bboxes",
+                )
     iscrowd = ann.get("iscrowd", 0)
     if iscrowd not in (0, 1, True, False):
-        raise FormatError(f"must be 0 or 1, got {iscrowd!r}", source=source, record=record, field="iscrowd")
-    return {**ann, "id": aid, "video_id": vid, "category_id": cat, "segmentations": norm, "areas": areas,
-            "bboxes": bboxes, "iscrowd": int(iscrowd)}
+        raise FormatError(
+            f"must be 0 or 1, got {iscrowd!r}", source=source, record=record, field="iscrowd"
+        )
+    return {
+        **ann,
+        "id": aid,
+        "video_id": vid,
+        "category_id": cat,
+        "segmentations": norm,
+        "areas": areas,
+        "bboxes": bboxes,
+        "iscrowd": int(iscrowd),
+    }
 
 
 def _unique(ids: Iterable[int], what: str, source: str) -> None:

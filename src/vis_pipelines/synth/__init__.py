@@ -20,7 +20,18 @@ from .render import Rendering, render_scene
 from .scene import Scene, SceneObject, sample_scene
 
 __all__ = [
-    "SPLITS", "SynthConfig", "SynthObject", "SynthVideo", "build_categories", "generate_video",
-    "iter_split", "split_categories", "video_name", "Rendering", "render_scene", "Scene",
-    "SceneObject", "sample_scene",
+    "SPLITS",
+    "SynthConfig",
+    "SynthObject",
+    "SynthVideo",
+    "build_categories",
+    "generate_video",
+    "iter_split",
+    "split_categories",
+    "video_name",
+    "Rendering",
+    "render_scene",
+    "Scene",
+    "SceneObject",
+    "sample_scene",
 ]

@@ -17,11 +17,33 @@ __all__ = ["SynthConfig", "DEFAULT_SHAPES", "DEFAULT_COLOURS"]
 DEFAULT_SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "star", "cross", "ring")
 DEFAULT_COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow", "purple")
 
-_INT_FIELDS = ("seed", "height", "width", "min_frames", "max_frames", "min_objects", "max_objects",
-               "n_train", "n_valid", "n_test")
-_FLOAT_FIELDS = ("novel_fraction", "min_size", "max_size", "min_speed", "max_speed", "max_rotation",
-                 "scale_change", "enter_leave_prob", "camera_prob", "camera_speed",
-                 "texture_contrast", "noise_std", "lighting_amplitude")
+_INT_FIELDS = (
+    "seed",
+    "height",
+    "width",
+    "min_frames",
+    "max_frames",
+    "min_objects",
+    "max_objects",
+    "n_train",
+    "n_valid",
+    "n_test",
+)
+_FLOAT_FIELDS = (
+    "novel_fraction",
+    "min_size",
+    "max_size",
+    "min_speed",
+    "max_speed",
+    "max_rotation",
+    "scale_change",
+    "enter_leave_prob",
+    "camera_prob",
+    "camera_speed",
+    "texture_contrast",
+    "noise_std",
+    "lighting_amplitude",
+)
 _BOOL_FIELDS = ("occlusion",)
 _NAME_FIELDS = {"shapes": SHAPES, "colours": COLOURS}
 
@@ -72,8 +94,11 @@ class SynthConfig:
             object.__setattr__(self, name, int(value))
         for name in _FLOAT_FIELDS:
             value = getattr(self, name)
-            if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                    or not math.isfinite(value)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not math.isfinite(value)
+            ):
                 raise ValueError(f"SynthConfig.{name}: expected a finite number, got {value!r}")
             object.__setattr__(self, name, float(value))
         for name in _BOOL_FIELDS:
@@ -84,7 +109,8 @@ class SynthConfig:
             value = getattr(self, name)
             if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
                 raise ValueError(
-                    f"SynthConfig.{name}: expected a non-empty list of names, got {value!r}")
+                    f"SynthConfig.{name}: expected a non-empty list of names, got {value!r}"
+                )
             unknown = [v for v in value if v not in known]
             if unknown:
                 raise ValueError(f"SynthConfig.{name}: unknown {unknown}; known: {sorted(known)}")
@@ -104,15 +130,21 @@ class SynthConfig:
         need(self.min_frames >= 2, "min_frames", ">= 2 (flow needs two frames)")
         need(self.max_frames >= self.min_frames, "max_frames", f">= min_frames ({self.min_frames})")
         need(self.min_objects >= 1, "min_objects", ">= 1")
-        need(self.max_objects >= self.min_objects, "max_objects",
-             f">= min_objects ({self.min_objects})")
+        need(
+            self.max_objects >= self.min_objects,
+            "max_objects",
+            f">= min_objects ({self.min_objects})",
+        )
         need(self.max_objects <= 255, "max_objects", "<= 255 (instance ids are uint8)")
         need(0.0 <= self.novel_fraction < 1.0, "novel_fraction", "in [0, 1)")
         for name in ("n_train", "n_valid", "n_test"):
             need(getattr(self, name) >= 0, name, ">= 0")
         need(0.0 < self.min_size <= 0.5, "min_size", "in (0, 0.5]")
-        need(self.min_size <= self.max_size <= 0.5, "max_size",
-             f"in [min_size ({self.min_size}), 0.5]")
+        need(
+            self.min_size <= self.max_size <= 0.5,
+            "max_size",
+            f"in [min_size ({self.min_size}), 0.5]",
+        )
         need(self.min_speed > 0.0, "min_speed", "> 0 (objects must move)")
         need(self.max_speed >= self.min_speed, "max_speed", f">= min_speed ({self.min_speed})")
         need(self.max_rotation >= 0.0, "max_rotation", ">= 0")
@@ -128,7 +160,8 @@ class SynthConfig:
         """Build from a parameters mapping; ValueError names unknown keys and bad values."""
         if not isinstance(d, Mapping):
             raise ValueError(
-                f"SynthConfig: expected a mapping of parameters, got {type(d).__name__}")
+                f"SynthConfig: expected a mapping of parameters, got {type(d).__name__}"
+            )
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(str(k) for k in d if k not in known)
         if unknown:

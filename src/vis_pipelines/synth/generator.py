@@ -23,8 +23,15 @@ from .scene import Scene, sample_scene
 from .shapes import SHAPES
 
 __all__ = [
-    "SPLITS", "SynthConfig", "SynthObject", "SynthVideo", "build_categories", "generate_video",
-    "iter_split", "split_categories", "video_name",
+    "SPLITS",
+    "SynthConfig",
+    "SynthObject",
+    "SynthVideo",
+    "build_categories",
+    "generate_video",
+    "iter_split",
+    "split_categories",
+    "video_name",
 ]
 
 logger = logging.getLogger(__name__)
@@ -84,11 +91,15 @@ def split_categories(categories: list[dict], split: str) -> list[dict]:
             if field not in cat:
                 raise ValueError(f"categories[{i}]: missing field {field!r}")
         if cat["shape"] not in SHAPES or cat["colour"] not in COLOURS:
-            raise ValueError(f"categories[{i}] (id {cat['id']}): unknown shape/colour "
-                             f"{cat['shape']!r}/{cat['colour']!r}")
+            raise ValueError(
+                f"categories[{i}] (id {cat['id']}): unknown shape/colour "
+                f"{cat['shape']!r}/{cat['colour']!r}"
+            )
         if cat["split"] not in ("base", "novel"):
-            raise ValueError(f"categories[{i}] (id {cat['id']}): field 'split' must be base or "
-                             f"novel, got {cat['split']!r}")
+            raise ValueError(
+                f"categories[{i}] (id {cat['id']}): field 'split' must be base or "
+                f"novel, got {cat['split']!r}"
+            )
     allowed = [c for c in categories if split != "train" or c["split"] == "base"]
     if not allowed:
         raise ValueError(f"no categories available for split {split!r}")
@@ -106,8 +117,10 @@ def _render_all_visible(scene: Scene) -> tuple[Rendering, Scene]:
         if attempt == "raise":
             # Hidden behind nearer objects in every frame: a track without any mask is useless.
             front = max(o.depth for o in scene.objects) + 1
-            objects = [dataclasses.replace(o, depth=front + o.track_id) if o.track_id in hidden_ids
-                       else o for o in scene.objects]
+            objects = [
+                dataclasses.replace(o, depth=front + o.track_id) if o.track_id in hidden_ids else o
+                for o in scene.objects
+            ]
         else:
             # Still hidden (never inside the frame): drop it and renumber the tracks 1..N.
             logger.debug("dropping never-visible objects %s", sorted(hidden_ids))
@@ -134,19 +147,31 @@ def generate_video(cfg: SynthConfig, split: str, index: int, categories: list[di
     scene_seq, photo_seq = seed_seq.spawn(2)
     scene = sample_scene(cfg, np.random.default_rng(scene_seq), allowed)
     rendering, scene = _render_all_visible(scene)
-    frames = apply_photometric(rendering.frames, cfg.noise_std, cfg.lighting_amplitude,
-                               np.random.default_rng(photo_seq))
+    frames = apply_photometric(
+        rendering.frames, cfg.noise_std, cfg.lighting_amplitude, np.random.default_rng(photo_seq)
+    )
     ids = rendering.instance_ids
-    objects = [SynthObject(track_id=o.track_id, category_id=o.category_id,
-                           visible=rendering.visible[o.track_id])
-               for o in sorted(scene.objects, key=lambda o: o.track_id)]
-    return SynthVideo(name=video_name(split, int(index)), split=split, frames=frames,
-                      instance_ids=ids, objects=objects, flow=rendering.flow,
-                      occluded=rendering.occluded, moving=ids > 0)
+    objects = [
+        SynthObject(
+            track_id=o.track_id, category_id=o.category_id, visible=rendering.visible[o.track_id]
+        )
+        for o in sorted(scene.objects, key=lambda o: o.track_id)
+    ]
+    return SynthVideo(
+        name=video_name(split, int(index)),
+        split=split,
+        frames=frames,
+        instance_ids=ids,
+        objects=objects,
+        flow=rendering.flow,
+        occluded=rendering.occluded,
+        moving=ids > 0,
+    )
 
 
-def iter_split(cfg: SynthConfig, split: str, categories: list[dict], *,
-               progress: bool = True) -> Iterator[SynthVideo]:
+def iter_split(
+    cfg: SynthConfig, split: str, categories: list[dict], *, progress: bool = True
+) -> Iterator[SynthVideo]:
     """Generate every video of ``split`` in index order (tqdm bar unless ``progress=False``)."""
     n_videos = cfg.split_size(split)
     for index in tqdm(range(n_videos), desc=f"SynthVIS {split}", disable=not progress):

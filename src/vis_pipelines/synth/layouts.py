@@ -64,10 +64,17 @@ class SynthVISSource:
         return [(s, i) for s in splits for i in range(self.counts[s])]
 
 
-def _video_records(video: SynthVideo, name: str, video_id: int, first_ann_id: int) -> tuple[dict, list[dict]]:
+def _video_records(
+    video: SynthVideo, name: str, video_id: int, first_ann_id: int
+) -> tuple[dict, list[dict]]:
     t, h, w = video.instance_ids.shape
-    record = {"id": video_id, "width": int(w), "height": int(h), "length": int(t),
-              "file_names": [f"{name}/{frame_name(i)}.jpg" for i in range(t)]}
+    record = {
+        "id": video_id,
+        "width": int(w),
+        "height": int(h),
+        "length": int(t),
+        "file_names": [f"{name}/{frame_name(i)}.jpg" for i in range(t)],
+    }
     anns = []
     for k, obj in enumerate(video.objects):
         masks = video.instance_ids == obj.track_id
@@ -79,19 +86,36 @@ def _video_records(video: SynthVideo, name: str, video_id: int, first_ann_id: in
                 ys, xs = np.nonzero(masks[i])
                 segs.append(rles[i])
                 area_list.append(float(areas[i]))
-                boxes.append([float(xs.min()), float(ys.min()), float(xs.max() - xs.min() + 1),
-                              float(ys.max() - ys.min() + 1)])
+                boxes.append(
+                    [
+                        float(xs.min()),
+                        float(ys.min()),
+                        float(xs.max() - xs.min() + 1),
+                        float(ys.max() - ys.min() + 1),
+                    ]
+                )
             else:
                 segs.append(None)  # absent frames are null, never zero masks
                 area_list.append(None)
                 boxes.append(None)
-        anns.append({"id": first_ann_id + k, "video_id": video_id, "category_id": int(obj.category_id),
-                     "iscrowd": 0, "segmentations": segs, "areas": area_list, "bboxes": boxes,
-                     "track_id": int(obj.track_id)})
+        anns.append(
+            {
+                "id": first_ann_id + k,
+                "video_id": video_id,
+                "category_id": int(obj.category_id),
+                "iscrowd": 0,
+                "segmentations": segs,
+                "areas": area_list,
+                "bboxes": boxes,
+                "track_id": int(obj.track_id),
+            }
+        )
     return record, anns
 
 
-def build_ytvis(source: SynthVISSource, split: str, *, info: Mapping[str, Any] | None = None) -> VideoSet:
+def build_ytvis(
+    source: SynthVISSource, split: str, *, info: Mapping[str, Any] | None = None
+) -> VideoSet:
     """The YouTube-VIS dataset of one split; frames are re-generated on demand when written."""
     videos, annotations = [], []
     by_name: dict[str, tuple[str, int]] = {}
@@ -104,8 +128,12 @@ def build_ytvis(source: SynthVISSource, split: str, *, info: Mapping[str, Any] |
         videos.append(record)
         annotations.extend(anns)
         by_name[name] = key
-    data = {"info": {"description": f"SynthVIS {split}", **(info or {})}, "videos": videos,
-            "categories": source.categories, "annotations": annotations}
+    data = {
+        "info": {"description": f"SynthVIS {split}", **(info or {})},
+        "videos": videos,
+        "categories": source.categories,
+        "annotations": annotations,
+    }
 
     def frames_of(video: dict) -> np.ndarray:
         return source.video(*by_name[video["file_names"][0].split("/")[0]]).frames
@@ -119,7 +147,9 @@ def davis_sequences(source: SynthVISSource, imagesets: Mapping[str, str]) -> DAV
     names: dict[str, list[str]] = {}
     for set_name, split in imagesets.items():
         if split not in SPLITS:
-            raise ValueError(f"davis_imagesets.{set_name}: unknown split {split!r} (expected one of {SPLITS})")
+            raise ValueError(
+                f"davis_imagesets.{set_name}: unknown split {split!r} (expected one of {SPLITS})"
+            )
         names[set_name] = []
         for key in source.keys([split]):
             name = source.name(*key)

@@ -11,13 +11,22 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "similarity_transforms", "translation_transforms", "invert_affine", "compose_affine",
-    "apply_affine", "fold", "sample_velocities", "object_centres", "object_pose", "camera_offsets",
+    "similarity_transforms",
+    "translation_transforms",
+    "invert_affine",
+    "compose_affine",
+    "apply_affine",
+    "fold",
+    "sample_velocities",
+    "object_centres",
+    "object_pose",
+    "camera_offsets",
 ]
 
 
-def similarity_transforms(centres: np.ndarray, angles: np.ndarray,
-                          scales: np.ndarray) -> np.ndarray:
+def similarity_transforms(
+    centres: np.ndarray, angles: np.ndarray, scales: np.ndarray
+) -> np.ndarray:
     """``[T, 2, 3]`` transforms ``p = scale * R(angle) @ q + centre`` from per-frame pose arrays."""
     cos, sin = np.cos(angles) * scales, np.sin(angles) * scales
     out = np.empty((len(angles), 2, 3), dtype=np.float64)
@@ -68,8 +77,14 @@ def fold(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return lo + span - np.abs(np.mod(x - lo, 2.0 * span) - span)
 
 
-def sample_velocities(rng: np.random.Generator, n_steps: int, speed_range: tuple[float, float],
-                      heading: float, turn_std: float, max_turn: float | None = None) -> np.ndarray:
+def sample_velocities(
+    rng: np.random.Generator,
+    n_steps: int,
+    speed_range: tuple[float, float],
+    heading: float,
+    turn_std: float,
+    max_turn: float | None = None,
+) -> np.ndarray:
     """``[n_steps, 2]`` smooth random velocities: speed in ``speed_range``, heading a random walk.
 
     ``max_turn`` bounds the heading's total deviation from ``heading`` (used for objects that must
@@ -85,9 +100,17 @@ def sample_velocities(rng: np.random.Generator, n_steps: int, speed_range: tuple
     return np.stack([speed * np.cos(angle), speed * np.sin(angle)], axis=1)
 
 
-def object_centres(rng: np.random.Generator, n_frames: int, lo: np.ndarray, hi: np.ndarray,
-                   frame_size: tuple[int, int], extent: float, speed_range: tuple[float, float],
-                   mode: str, exit_axes: tuple[int, ...] = (0, 1)) -> np.ndarray:
+def object_centres(
+    rng: np.random.Generator,
+    n_frames: int,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    frame_size: tuple[int, int],
+    extent: float,
+    speed_range: tuple[float, float],
+    mode: str,
+    exit_axes: tuple[int, ...] = (0, 1),
+) -> np.ndarray:
     """``[T, 2]`` centre path (x, y) of an object.
 
     ``mode`` ``"stay"``: bounces inside the box ``[lo, hi]``. ``"leave"``: starts (at least partly)
@@ -108,8 +131,9 @@ def object_centres(rng: np.random.Generator, n_frames: int, lo: np.ndarray, hi: 
     axis = int(rng.choice(exit_axes))
     sign = float(rng.choice([-1.0, 1.0]))
     outward = (0.0 if sign > 0 else np.pi) if axis == 0 else (np.pi / 2 if sign > 0 else -np.pi / 2)
-    vel = sample_velocities(rng, steps, speed_range, outward + rng.uniform(-0.5, 0.5),
-                            turn_std=0.1, max_turn=1.0)
+    vel = sample_velocities(
+        rng, steps, speed_range, outward + rng.uniform(-0.5, 0.5), turn_std=0.1, max_turn=1.0
+    )
     travel = sign * vel[:, axis].sum()  # > 0: heading stays within 1.5 rad of the outward normal
     size = frame_size[axis]
     edge = size - 0.5 if sign > 0 else -0.5
@@ -129,16 +153,18 @@ def object_centres(rng: np.random.Generator, n_frames: int, lo: np.ndarray, hi: 
     return raw[::-1].copy() if mode == "enter" else raw
 
 
-def object_pose(rng: np.random.Generator, n_frames: int, max_rotation_deg: float,
-                scale_change: float) -> tuple[np.ndarray, np.ndarray]:
+def object_pose(
+    rng: np.random.Generator, n_frames: int, max_rotation_deg: float, scale_change: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame ``(angles [T] rad, scales [T])``: smooth spin and a slow scale oscillation."""
     max_rot = np.deg2rad(max_rotation_deg)
     omega = rng.uniform(-max_rot, max_rot) + np.cumsum(rng.normal(0.0, 0.1 * max_rot, n_frames - 1))
     omega = np.clip(omega, -max_rot, max_rot)
     angles = rng.uniform(0.0, 2 * np.pi) + np.concatenate([[0.0], np.cumsum(omega)])
     period = rng.uniform(1.0, 3.0) * n_frames
-    scales = 1.0 + scale_change * np.sin(2 * np.pi * np.arange(n_frames) / period
-                                         + rng.uniform(0.0, 2 * np.pi))
+    scales = 1.0 + scale_change * np.sin(
+        2 * np.pi * np.arange(n_frames) / period + rng.uniform(0.0, 2 * np.pi)
+    )
     return angles, scales
 
 
@@ -146,6 +172,7 @@ def camera_offsets(rng: np.random.Generator, n_frames: int, max_speed: float) ->
     """``[T, 2]`` camera position (pixels, starting at 0) of a smooth pan at up to ``max_speed``."""
     if max_speed <= 0.0:
         return np.zeros((n_frames, 2))
-    vel = sample_velocities(rng, n_frames - 1, (0.3 * max_speed, max_speed),
-                            rng.uniform(0, 2 * np.pi), turn_std=0.1)
+    vel = sample_velocities(
+        rng, n_frames - 1, (0.3 * max_speed, max_speed), rng.uniform(0, 2 * np.pi), turn_std=0.1
+    )
     return np.concatenate([np.zeros((1, 2)), np.cumsum(vel, axis=0)])

@@ -25,8 +25,9 @@ def gaussian_noise(rng: np.random.Generator, shape: tuple[int, ...], std: float)
     return np.take(_NORMAL_QUANTILES, draws) * np.float32(std)
 
 
-def apply_photometric(frames: np.ndarray, noise_std: float, lighting_amplitude: float,
-                      rng: np.random.Generator) -> np.ndarray:
+def apply_photometric(
+    frames: np.ndarray, noise_std: float, lighting_amplitude: float, rng: np.random.Generator
+) -> np.ndarray:
     """uint8 frames from float ``[T, H, W, 3]``: smooth lighting gain/offset drift, Gaussian noise.
 
     Gain is ``1 + a sin(.)`` and offset ``128 a sin(.)`` with random slow periods (``a`` =

@@ -53,8 +53,9 @@ def _extents(obj: SceneObject) -> np.ndarray:
     return stretch * obj.radius + 1.0
 
 
-def _box(obj: SceneObject, t: int, ext: float, height: int,
-         width: int) -> tuple[int, int, int, int] | None:
+def _box(
+    obj: SceneObject, t: int, ext: float, height: int, width: int
+) -> tuple[int, int, int, int] | None:
     """Rows/cols ``(y0, y1, x0, x1)`` within ``ext`` of the object's centre; None if off-frame."""
     cx, cy = obj.transforms[t, 0, 2], obj.transforms[t, 1, 2]
     x0, x1 = max(0, math.floor(cx - ext)), min(width, math.ceil(cx + ext) + 1)
@@ -66,31 +67,48 @@ def _check_scene(scene: Scene) -> None:
     """ValueError naming the object/field when a scene is inconsistent (shapes, ids, textures)."""
     n_frames = scene.num_frames
     if scene.background_transforms.shape != (n_frames, 2, 3) or n_frames < 1:
-        raise ValueError(f"Scene.background_transforms: expected [T, 2, 3], got "
-                         f"{scene.background_transforms.shape}")
+        raise ValueError(
+            f"Scene.background_transforms: expected [T, 2, 3], got "
+            f"{scene.background_transforms.shape}"
+        )
     if scene.background.ndim != 3 or scene.background.shape[2] != 3:
         raise ValueError(f"Scene.background: expected [h, w, 3], got {scene.background.shape}")
     track_ids = [o.track_id for o in scene.objects]
     if len(set(track_ids)) != len(track_ids) or not all(1 <= k <= 255 for k in track_ids):
         raise ValueError(
-            f"Scene.objects: track ids must be distinct and in 1..255, got {track_ids}")
+            f"Scene.objects: track ids must be distinct and in 1..255, got {track_ids}"
+        )
     for obj in scene.objects:
         where = f"Scene.objects[track_id={obj.track_id}]"
         if obj.shape not in SHAPES:
             raise ValueError(f"{where}.shape: unknown {obj.shape!r}; known: {sorted(SHAPES)}")
         if obj.transforms.shape != (n_frames, 2, 3):
             raise ValueError(
-                f"{where}.transforms: expected [{n_frames}, 2, 3], got {obj.transforms.shape}")
+                f"{where}.transforms: expected [{n_frames}, 2, 3], got {obj.transforms.shape}"
+            )
         n = obj.texture.shape[0]
-        if (obj.texture.ndim != 3 or obj.texture.shape != (n, n, 3) or n % 2 == 0
-                or n // 2 < math.ceil(obj.radius) + 1):
-            raise ValueError(f"{where}.texture: expected odd square [n, n, 3] with n // 2 > radius "
-                             f"({obj.radius}), got {obj.texture.shape}")
+        if (
+            obj.texture.ndim != 3
+            or obj.texture.shape != (n, n, 3)
+            or n % 2 == 0
+            or n // 2 < math.ceil(obj.radius) + 1
+        ):
+            raise ValueError(
+                f"{where}.texture: expected odd square [n, n, 3] with n // 2 > radius "
+                f"({obj.radius}), got {obj.texture.shape}"
+            )
 
 
-def _occlusion(px: np.ndarray, py: np.ndarray, reach: float, rank: np.ndarray,
-               order: list[SceneObject], inverses: list[np.ndarray], extents: list[np.ndarray],
-               t1: int) -> np.ndarray:
+def _occlusion(
+    px: np.ndarray,
+    py: np.ndarray,
+    reach: float,
+    rank: np.ndarray,
+    order: list[SceneObject],
+    inverses: list[np.ndarray],
+    extents: list[np.ndarray],
+    t1: int,
+) -> np.ndarray:
     """Occlusion of frame ``t1 - 1`` given the flow targets ``(px, py)`` (see module docstring).
 
     ``reach`` bounds the flow's length: only pixels that close to an object's box can land in it.
@@ -105,8 +123,9 @@ def _occlusion(px: np.ndarray, py: np.ndarray, reach: float, rank: np.ndarray,
         cx, cy = obj.transforms[t1, 0, 2], obj.transforms[t1, 1, 2]
         bx, by = px[y0:y1, x0:x1], py[y0:y1, x0:x1]
         # Only surfaces drawn before this object (rank < r; background -1) can be hidden by it.
-        cand = ((rank[y0:y1, x0:x1] < r) & (np.abs(bx - cx) <= ext[t1])
-                & (np.abs(by - cy) <= ext[t1]))
+        cand = (
+            (rank[y0:y1, x0:x1] < r) & (np.abs(bx - cx) <= ext[t1]) & (np.abs(by - cy) <= ext[t1])
+        )
         rows, cols = np.nonzero(cand)
         if rows.size == 0:
             continue
@@ -136,9 +155,13 @@ def render_scene(scene: Scene) -> Rendering:
     for t in range(n_frames):
         has_next = t + 1 < n_frames
         # Affine inverse mapping without building coordinate maps (same bilinear sampling as remap).
-        frames[t] = cv2.warpAffine(background, bg_inv[t], (width, height),
-                                   flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                   borderMode=cv2.BORDER_REFLECT_101)
+        frames[t] = cv2.warpAffine(
+            background,
+            bg_inv[t],
+            (width, height),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REFLECT_101,
+        )
         rank = np.full((height, width), -1, dtype=np.int16)  # drawing rank of the visible surface
         drawn: list[tuple[int, tuple[int, int, int, int]]] = []
         # Flow targets p' = p + flow in float64 (the float32 copy is only the output).
@@ -146,8 +169,9 @@ def render_scene(scene: Scene) -> Rendering:
         if has_next:
             step = compose_affine(scene.background_transforms[t + 1], bg_inv[t])
             tx, ty = apply_affine(step, xs, ys)  # (1, W) and (H, 1) broadcast to full frames
-        for r, (obj, inv, tex, ext) in enumerate(zip(order, inverses, textures, extents,
-                                                     strict=True)):
+        for r, (obj, inv, tex, ext) in enumerate(
+            zip(order, inverses, textures, extents, strict=True)
+        ):
             box = _box(obj, t, ext[t], height, width)
             if box is None:
                 continue
@@ -157,9 +181,13 @@ def render_scene(scene: Scene) -> Rendering:
             if not inside.any():
                 continue
             centre = (tex.shape[0] - 1) / 2.0
-            sample = cv2.remap(tex, (qx + centre).astype(np.float32),
-                               (qy + centre).astype(np.float32), cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REFLECT_101)
+            sample = cv2.remap(
+                tex,
+                (qx + centre).astype(np.float32),
+                (qy + centre).astype(np.float32),
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT_101,
+            )
             frames[t, y0:y1, x0:x1][inside] = sample[inside]
             ids[t, y0:y1, x0:x1][inside] = obj.track_id
             drawn.append((obj.track_id, box))
@@ -176,5 +204,4 @@ def render_scene(scene: Scene) -> Rendering:
             flow[t, ..., 1] = ty - ys
             reach = float(np.abs(flow[t]).max()) + 1.0
             occluded[t] = _occlusion(tx, ty, reach, rank, order, inverses, extents, t + 1)
-    return Rendering(frames=frames, instance_ids=ids, flow=flow, occluded=occluded,
-                     visible=visible)
+    return Rendering(frames=frames, instance_ids=ids, flow=flow, occluded=occluded, visible=visible)

@@ -50,8 +50,9 @@ class Scene:
         return int(self.background_transforms.shape[0])
 
 
-def _background(cfg: SynthConfig, rng: np.random.Generator,
-                n_frames: int) -> tuple[np.ndarray, np.ndarray]:
+def _background(
+    cfg: SynthConfig, rng: np.random.Generator, n_frames: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Background texture and transforms; the texture covers every frame of the camera's pan."""
     if rng.random() < cfg.camera_prob:
         offsets = camera_offsets(rng, n_frames, cfg.camera_speed)
@@ -62,8 +63,9 @@ def _background(cfg: SynthConfig, rng: np.random.Generator,
     span = offsets.max(axis=0) - offsets.min(axis=0)
     tex_w = int(math.ceil(cfg.width - 1 + span[0] + 2 * pad)) + 1
     tex_h = int(math.ceil(cfg.height - 1 + span[1] + 2 * pad)) + 1
-    texture = background_texture(tex_h, tex_w, cfg.texture_contrast, rng,
-                                 blob_scale=min(cfg.height, cfg.width))
+    texture = background_texture(
+        tex_h, tex_w, cfg.texture_contrast, rng, blob_scale=min(cfg.height, cfg.width)
+    )
     # The camera moves by +offset, so the background moves by -offset in the frame.
     return texture, translation_transforms(-shift)
 
@@ -103,15 +105,36 @@ def sample_scene(cfg: SynthConfig, rng: np.random.Generator, categories: list[di
         mode = "stay"
         if rng.random() < cfg.enter_leave_prob:
             mode = "enter" if rng.random() < 0.5 else "leave"
-        centres = object_centres(rng, n_frames, lo, hi, (width, height), extent,
-                                 (cfg.min_speed, cfg.max_speed), mode, exit_axes)
+        centres = object_centres(
+            rng,
+            n_frames,
+            lo,
+            hi,
+            (width, height),
+            extent,
+            (cfg.min_speed, cfg.max_speed),
+            mode,
+            exit_axes,
+        )
         colour = COLOURS[category["colour"]]
         size = 2 * int(math.ceil(radius)) + 5
-        texture = object_texture(colour.texture, colour.rgb, size, cfg.texture_contrast, rng,
-                                 scale=max(1.0, short / 96.0))
-        objects.append(SceneObject(
-            track_id=k + 1, category_id=int(category["id"]), shape=category["shape"],
-            radius=float(radius), texture=texture,
-            transforms=similarity_transforms(centres, angles, scales), depth=int(depths[k]),
-        ))
+        texture = object_texture(
+            colour.texture,
+            colour.rgb,
+            size,
+            cfg.texture_contrast,
+            rng,
+            scale=max(1.0, short / 96.0),
+        )
+        objects.append(
+            SceneObject(
+                track_id=k + 1,
+                category_id=int(category["id"]),
+                shape=category["shape"],
+                radius=float(radius),
+                texture=texture,
+                transforms=similarity_transforms(centres, angles, scales),
+                depth=int(depths[k]),
+            )
+        )
     return Scene(height, width, background, background_transforms, objects)

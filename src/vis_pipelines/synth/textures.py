@@ -27,8 +27,9 @@ def _low_frequency(rng: np.random.Generator, shape: tuple[int, int], cell: float
     """Unit-std noise varying over ``cell`` pixels: a coarse random grid upsampled bicubically."""
     h, w = shape
     grid = rng.standard_normal((int(h / cell) + 3, int(w / cell) + 3), dtype=np.float32)
-    big = cv2.resize(grid, (int(grid.shape[1] * cell), int(grid.shape[0] * cell)),
-                     interpolation=cv2.INTER_CUBIC)
+    big = cv2.resize(
+        grid, (int(grid.shape[1] * cell), int(grid.shape[0] * cell)), interpolation=cv2.INTER_CUBIC
+    )
     big = big[:h, :w]
     return (big - big.mean()) / max(float(big.std()), 1e-6)
 
@@ -90,13 +91,25 @@ def _speckle(rng: np.random.Generator, u: np.ndarray, v: np.ndarray, scale: floa
 
 
 TEXTURE_STYLES: dict[str, Pattern] = {
-    "stripes": _stripes, "waves": _waves, "checker": _checker, "dots": _dots, "grid": _grid,
-    "plaid": _plaid, "blotches": _blotches, "speckle": _speckle,
+    "stripes": _stripes,
+    "waves": _waves,
+    "checker": _checker,
+    "dots": _dots,
+    "grid": _grid,
+    "plaid": _plaid,
+    "blotches": _blotches,
+    "speckle": _speckle,
 }
 
 
-def object_texture(style: str, rgb: tuple[int, int, int], size: int, contrast: float,
-                   rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
+def object_texture(
+    style: str,
+    rgb: tuple[int, int, int],
+    size: int,
+    contrast: float,
+    rng: np.random.Generator,
+    scale: float = 1.0,
+) -> np.ndarray:
     """Square float32 texture ``[size, size, 3]``: a ``style`` pattern shading base colour ``rgb``.
 
     The pattern darkens the base colour by up to ``contrast`` (hue is kept), at a random orientation
@@ -123,8 +136,9 @@ def _muted_colour(rng: np.random.Generator) -> np.ndarray:
     return np.asarray(colorsys.hsv_to_rgb(hue, sat, val), dtype=np.float32) * 255.0
 
 
-def background_texture(height: int, width: int, contrast: float, rng: np.random.Generator,
-                       blob_scale: float = 96.0) -> np.ndarray:
+def background_texture(
+    height: int, width: int, contrast: float, rng: np.random.Generator, blob_scale: float = 96.0
+) -> np.ndarray:
     """Float32 ``[height, width, 3]`` background: two muted colours mixed by large blobs + detail.
 
     Unlike the regular object patterns this is isotropic multi-scale noise: blobs of 15-30% of

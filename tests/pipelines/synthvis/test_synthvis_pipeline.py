@@ -18,8 +18,18 @@ from vis_pipelines.pipelines.synthvis import create_pipeline
 from vis_pipelines.synth.generator import SynthConfig
 
 ROOT = Path(__file__).resolve().parents[3]
-TINY = {"seed": 3, "height": 48, "width": 64, "min_frames": 4, "max_frames": 6, "min_objects": 1,
-        "max_objects": 3, "n_train": 3, "n_valid": 2, "n_test": 1}
+TINY = {
+    "seed": 3,
+    "height": 48,
+    "width": 64,
+    "min_frames": 4,
+    "max_frames": 6,
+    "min_objects": 1,
+    "max_objects": 3,
+    "n_train": 3,
+    "n_valid": 2,
+    "n_test": 1,
+}
 
 
 def _catalog(root: Path) -> DataCatalog:
@@ -46,8 +56,11 @@ def _run(root: Path) -> DataCatalog:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -70,21 +83,34 @@ def test_ytvis_layout_is_consistent(generated) -> None:
             frame = read_image(base / "train/JPEGImages" / name)
             assert frame.shape == (48, 64, 3)
         for ann in train.annotations_for(video["id"]):
-            for seg, area, box in zip(ann["segmentations"], ann["areas"], ann["bboxes"], strict=True):
+            for seg, area, box in zip(
+                ann["segmentations"], ann["areas"], ann["bboxes"], strict=True
+            ):
                 assert (seg is None) == (area is None) == (box is None)
                 if seg is not None:
                     mask = decode_rle(seg)
                     assert mask.sum() == area > 0
                     ys, xs = np.nonzero(mask)
-                    assert box == [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1]
-    ids = [v["id"] for split in ("train", "valid", "test") for v in catalog.load(f"synthvis_{split}").videos]
+                    assert box == [
+                        xs.min(),
+                        ys.min(),
+                        xs.max() - xs.min() + 1,
+                        ys.max() - ys.min() + 1,
+                    ]
+    ids = [
+        v["id"]
+        for split in ("train", "valid", "test")
+        for v in catalog.load(f"synthvis_{split}").videos
+    ]
     assert ids == list(range(1, 7))  # unique across splits
 
 
 def test_davis_and_flow_layouts(generated) -> None:
     root, catalog = generated
     davis = root / "data/01_raw/synthvis/davis"
-    assert (davis / "ImageSets/2016/train.txt").read_text().split() == [f"train_{i:04d}" for i in range(3)]
+    assert (davis / "ImageSets/2016/train.txt").read_text().split() == [
+        f"train_{i:04d}" for i in range(3)
+    ]
     assert (davis / "ImageSets/2016/val.txt").read_text().split() == ["valid_0000", "valid_0001"]
     valid = catalog.load("synthvis_valid")
     video = valid.videos[0]
@@ -94,7 +120,9 @@ def test_davis_and_flow_layouts(generated) -> None:
     for ann in valid.annotations_for(video["id"]):
         fg |= valid.masks(ann).astype(bool)
     for t, png in enumerate(masks):
-        np.testing.assert_array_equal(read_mask_png(png), fg[t])  # foreground = all (moving) objects
+        np.testing.assert_array_equal(
+            read_mask_png(png), fg[t]
+        )  # foreground = all (moving) objects
     flows = sorted((root / "data/01_raw/synthvis/flow/gt_gap1/valid_0000").glob("*.flo"))
     assert [p.stem for p in flows] == [f"{t:05d}" for t in range(video["length"] - 1)]
     assert read_flo(flows[0]).shape == (48, 64, 2)
@@ -108,7 +136,11 @@ def test_davis_and_flow_layouts(generated) -> None:
 def test_manifest_and_validation_report(generated) -> None:
     root, _ = generated
     manifest = json.loads((root / "data/01_raw/synthvis/manifest.json").read_text())
-    assert manifest["train_videos"] == 3 and manifest["valid_videos"] == 2 and manifest["test_videos"] == 1
+    assert (
+        manifest["train_videos"] == 3
+        and manifest["valid_videos"] == 2
+        and manifest["test_videos"] == 1
+    )
     assert len(manifest["params_hash"]) == 12
     report = json.loads((root / "data/08_reporting/validation/synthvis.json").read_text())
     assert set(report) == {"synthvis_train", "synthvis_valid", "synthvis_test"}
@@ -132,7 +164,9 @@ def test_kedro_session_runs_registered_pipeline(tmp_path, monkeypatch) -> None:
     shutil.copytree(ROOT / "conf", tmp_path / "conf", ignore=shutil.ignore_patterns("local"))
     (tmp_path / "conf/local").mkdir()
     (tmp_path / "src").mkdir()  # Kedro checks that the source dir exists; the package is installed
-    monkeypatch.chdir(tmp_path)  # catalog paths are relative to the working directory, as with `kedro run`
+    monkeypatch.chdir(
+        tmp_path
+    )  # catalog paths are relative to the working directory, as with `kedro run`
     bootstrap_project(tmp_path)
     params = {"synthvis": {"generator": TINY}}  # what `kedro run --params` builds from dotted keys
     with KedroSession.create(project_path=tmp_path, runtime_params=params) as session:

@@ -33,8 +33,10 @@ def generate_synthvis(
     # Only the parameters hash is stamped (not the git revision): the same seed must give
     # byte-identical files on every commit, so DVC does not rebuild downstream stages needlessly.
     stamp = {"params_hash": params_hash(generator)}
-    splits = [build_ytvis(source, split, info={"seed": generator.seed, **stamp})
-              for split in ("train", "valid", "test")]
+    splits = [
+        build_ytvis(source, split, info={"seed": generator.seed, **stamp})
+        for split in ("train", "valid", "test")
+    ]
     manifest: dict[str, Any] = {
         **stamp,
         "seed": generator.seed,
@@ -46,14 +48,22 @@ def generate_synthvis(
         manifest[f"{split}_videos"] = len(video_set.videos)
         manifest[f"{split}_frames"] = sum(v["length"] for v in video_set.videos)
         manifest[f"{split}_instances"] = len(video_set.annotations)
-    logger.info("SynthVIS: %d/%d/%d videos, %d categories (%d novel), params %s, annotations in %.1f s",
-                manifest["train_videos"], manifest["valid_videos"], manifest["test_videos"],
-                manifest["categories"], manifest["novel_categories"], stamp["params_hash"],
-                time.perf_counter() - start)
+    logger.info(
+        "SynthVIS: %d/%d/%d videos, %d categories (%d novel), params %s, annotations in %.1f s",
+        manifest["train_videos"],
+        manifest["valid_videos"],
+        manifest["test_videos"],
+        manifest["categories"],
+        manifest["novel_categories"],
+        stamp["params_hash"],
+        time.perf_counter() - start,
+    )
     return (*splits, davis_sequences(source, davis_imagesets), gt_flow(source), manifest)
 
 
 def validate_synthvis(train: VideoSet, valid: VideoSet, test: VideoSet) -> dict[str, Any]:
     """Run the Great Expectations annotation checks on the written splits (raises if any fails)."""
-    return {f"synthvis_{name}": validate_annotations(split.data, name=f"synthvis_{name}")
-            for name, split in zip(("train", "valid", "test"), (train, valid, test), strict=True)}
+    return {
+        f"synthvis_{name}": validate_annotations(split.data, name=f"synthvis_{name}")
+        for name, split in zip(("train", "valid", "test"), (train, valid, test), strict=True)
+    }

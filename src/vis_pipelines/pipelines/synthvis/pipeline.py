@@ -12,8 +12,14 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=generate_synthvis,
                 inputs=["params:synthvis.generator", "params:synthvis.davis_imagesets"],
-                outputs=["synthvis_train", "synthvis_valid", "synthvis_test", "synthvis_davis",
-                         "synthvis_gt_flow", "synthvis_manifest"],
+                outputs=[
+                    "synthvis_train",
+                    "synthvis_valid",
+                    "synthvis_test",
+                    "synthvis_davis",
+                    "synthvis_gt_flow",
+                    "synthvis_manifest",
+                ],
                 name="generate_synthvis_node",
             ),
             Node(
