@@ -8,10 +8,14 @@ from .checkpoint import TorchCheckpointDataset
 from .davis import DAVISDataset, DAVISSequences
 from .errors import DatasetFormatError, DatasetValueError
 from .flow import FlowDirDataset, FlowSequences
+from .json_file import JSONDataset
+from .json_parts import JSONPartsDataset
 from .video_set import VideoSet
 from .ytvis import YTVISDataset
 
 __all__ = [
+    "JSONDataset",
+    "JSONPartsDataset",
     "VideoSet",
     "YTVISDataset",
     "DAVISSequences",

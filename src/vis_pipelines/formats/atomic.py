@@ -42,8 +42,17 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 def atomic_write_json(path: str | Path, obj: Any, *, indent: int | None = None) -> None:
     """Serialise ``obj`` as JSON and write it to ``path`` atomically (stable key order for diffs)."""
-    text = json.dumps(obj, indent=indent, separators=None if indent else (",", ":"))
+    text = json.dumps(
+        obj, indent=indent, separators=None if indent else (",", ":"), default=_json_default
+    )
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars and arrays (metrics, stats) serialise as plain numbers and lists.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 @contextlib.contextmanager
