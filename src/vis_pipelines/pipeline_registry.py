@@ -20,4 +20,12 @@ def register_pipelines() -> dict[str, Pipeline]:
         # No model pipeline yet: nothing to re-score, and Kedro refuses an empty pipeline.
         pipelines.pop("evaluation", None)
     pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
+    # Real-data flow precomputation (kedro run --env paper --pipelines optical_flow_davis16 ...):
+    # outside the default run, which needs nothing but SynthVIS.
+    from vis_pipelines.pipelines.optical_flow import create_flow_pipeline
+
+    for name in ("davis16", "fbms", "segtrackv2"):
+        pipelines[f"optical_flow_{name}"] = create_flow_pipeline(
+            dataset=name, frames=name, checkpoint=None, params=f"optical_flow_{name}"
+        )
     return pipelines

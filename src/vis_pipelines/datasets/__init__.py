@@ -8,12 +8,15 @@ from .checkpoint import TorchCheckpointDataset
 from .davis import DAVISDataset, DAVISSequences
 from .errors import DatasetFormatError, DatasetValueError
 from .flow import FlowDirDataset, FlowSequences
+from .flow_store import FlowStore, FlowStoreDataset
 from .json_file import JSONDataset
 from .json_parts import JSONPartsDataset
 from .video_set import VideoSet
 from .ytvis import YTVISDataset
 
 __all__ = [
+    "FlowStore",
+    "FlowStoreDataset",
     "JSONDataset",
     "JSONPartsDataset",
     "VideoSet",
