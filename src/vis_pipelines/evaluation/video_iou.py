@@ -146,57 +146,6 @@ def video_track_overlaps(
             )
             inter[np.ix_(d_idx, g_idx)] = sums.astype(np.int64).reshape(len(d_idx), n_g)
     return dt_areas, gt_areas, inter, compared
-    dt_cats_arr = np.asarray(dt_cats, dtype=object)
-    gt_cats_arr = np.asarray(gt_cats, dtype=object)
-    for cat in set(gt_cats):
-        d_idx = np.flatnonzero(dt_cats_arr == cat)
-        if not d_idx.size:
-            continue
-        g_idx = np.flatnonzero(gt_cats_arr == cat)
-        da, ga = dt_areas[d_idx], gt_areas[g_idx]
-        s_min = np.minimum(da[:, None, :], ga[None, :, :]).sum(-1)
-        s_max = np.maximum(da[:, None, :], ga[None, :, :]).sum(-1)
-        bound = np.zeros(s_min.shape)
-        np.divide(s_min, s_max, out=bound, where=s_max > 0)
-        # fl(I/U) <= fl(bound) (division is monotone), so bound < min_iou excludes the pair exactly.
-        keep = (s_max > 0) & (bound >= min_iou)
-        compared[np.ix_(d_idx, g_idx)] = keep
-        if not keep.any():
-            continue
-        d_tracks = [dt_tracks[i] for i in d_idx]
-        g_tracks = [gt_tracks[j] for j in g_idx]
-        n_g = len(g_idx)
-        # Per frame: predictions with a kept partner present, and the partners they need.
-        pos_d, pos_g = da > 0, ga > 0
-        act_d = pos_d & ((keep.astype(np.int64) @ pos_g.astype(np.int64)) > 0)  # (Dc, T)
-        act_g = pos_g & ((keep.T.astype(np.int64) @ act_d.astype(np.int64)) > 0)  # (Gc, T)
-        frames_d = _rows_by_frame(act_d, length)
-        frames_g = _rows_by_frame(act_g, length)
-        inter_c = np.zeros(len(d_idx) * n_g, dtype=np.int64)
-        for t in range(length):
-            di, gi = frames_d[t], frames_g[t]
-            if not di or not gi:
-                continue
-            ratio = np.asarray(
-                mask_utils.iou(
-                    [d_tracks[i][t] for i in di], [g_tracks[j][t] for j in gi], [1] * len(gi)
-                ),
-                dtype=np.float64,
-            )
-            if (ratio < 0).any():
-                # pycocotools marks pairs whose RLE sizes differ with -1.
-                raise FormatError(
-                    f"frame {t}: prediction and ground-truth RLE sizes differ",
-                    record=where,
-                    field="segmentations",
-                )
-            # ratio = |d & g| / |d|; the product is within rounding of an integer.
-            counts = np.rint(ratio * da[di, t][:, None]).astype(np.int64)
-            inter_c[(np.asarray(di)[:, None] * n_g + np.asarray(gi)[None, :]).ravel()] += (
-                counts.ravel()
-            )
-        inter[np.ix_(d_idx, g_idx)] = inter_c.reshape(len(d_idx), n_g)
-    return dt_areas, gt_areas, inter, compared
 
 
 def track_iou(inter: np.ndarray, dt_total: np.ndarray, gt_total: np.ndarray) -> np.ndarray:
