@@ -1,0 +1,49 @@
+"""dvc.yaml stays in step with the Kedro project: one stage per pipeline, real paths, real params."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from kedro.framework.project import configure_project
+
+from vis_pipelines.pipeline_registry import register_pipelines
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _stages() -> dict:
+    return yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+
+
+def test_each_stage_runs_a_registered_pipeline() -> None:
+    configure_project("vis_pipelines")
+    pipelines = register_pipelines()
+    for name, stage in _stages().items():
+        assert stage["cmd"] == f"kedro run --pipelines {name}"
+        assert name in pipelines, name
+
+
+def test_code_deps_and_params_exist() -> None:
+    for name, stage in _stages().items():
+        for dep in stage["deps"]:
+            if not dep.startswith("data/"):
+                assert (ROOT / dep).exists(), f"{name}: {dep}"
+        for entry in stage["params"]:
+            for path, keys in entry.items():
+                params = yaml.safe_load((ROOT / path).read_text())
+                assert set(keys) <= set(params), f"{name}: {path} {keys}"
+
+
+def test_data_deps_are_outputs_of_earlier_stages() -> None:
+    produced: list[str] = []
+    for name, stage in _stages().items():
+        for dep in stage["deps"]:
+            if dep.startswith("data/"):
+                assert any(dep == out or dep.startswith(out + "/") for out in produced), f"{name}: {dep}"
+        for out in stage.get("outs", []) + stage.get("metrics", []):
+            produced.append(out if isinstance(out, str) else next(iter(out)))
+
+
+def test_dvc_analytics_off() -> None:
+    assert "analytics = false" in (ROOT / ".dvc/config").read_text()
