@@ -40,7 +40,9 @@ def test_data_deps_are_outputs_of_earlier_stages() -> None:
     for name, stage in _stages().items():
         for dep in stage["deps"]:
             if dep.startswith("data/"):
-                assert any(dep == out or dep.startswith(out + "/") for out in produced), f"{name}: {dep}"
+                assert any(dep == out or dep.startswith(out + "/") for out in produced), (
+                    f"{name}: {dep}"
+                )
         for out in stage.get("outs", []) + stage.get("metrics", []):
             produced.append(out if isinstance(out, str) else next(iter(out)))
 

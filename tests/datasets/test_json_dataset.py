@@ -25,3 +25,29 @@ def test_truncated_file_names_it(tmp_path) -> None:
     path.write_text('{"a": 1')
     with pytest.raises(FormatError, match=r"report\.json.*invalid JSON"):
         JSONDataset(filepath=str(path)).load()
+
+
+def test_report_files_roundtrip_and_atomic(tmp_path) -> None:
+    import pandas as pd
+
+    from vis_pipelines.datasets import CSVDataset, PNGDataset, TextDataset
+
+    text = TextDataset(filepath=str(tmp_path / "r" / "table.md"))
+    text.save("| a |\n|---|\n| 1 |\n")
+    assert text.load() == "| a |\n|---|\n| 1 |\n"
+    csv = CSVDataset(filepath=str(tmp_path / "r" / "stats.csv"))
+    frame = pd.DataFrame({"video_id": [1, 2], "coverage_pct": [0.5, 1.25]})
+    csv.save(frame)
+    pd.testing.assert_frame_equal(csv.load(), frame)
+    assert (tmp_path / "r" / "stats.csv").read_text().splitlines()[0] == "video_id,coverage_pct"
+    with pytest.raises(Exception, match="saves a pandas DataFrame"):
+        csv.save([1, 2])
+    png = PNGDataset(filepath=str(tmp_path / "r" / "p.png"))
+    img = np.zeros((4, 5, 3), np.uint8)
+    img[1, 2] = (255, 0, 0)
+    png.save(img)
+    np.testing.assert_array_equal(np.asarray(png.load()), img)
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["p.png", "stats.csv", "table.md"]
+    (tmp_path / "r" / "p.png").write_bytes(b"junk")
+    with pytest.raises(FormatError, match=r"p\.png.*cannot decode"):
+        png.load()

@@ -11,10 +11,14 @@ from .flow import FlowDirDataset, FlowSequences
 from .flow_store import FlowStore, FlowStoreDataset
 from .json_file import JSONDataset
 from .json_parts import JSONPartsDataset
+from .report_files import CSVDataset, PNGDataset, TextDataset
 from .video_set import VideoSet
 from .ytvis import YTVISDataset
 
 __all__ = [
+    "CSVDataset",
+    "PNGDataset",
+    "TextDataset",
     "FlowStore",
     "FlowStoreDataset",
     "JSONDataset",
