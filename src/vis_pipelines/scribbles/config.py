@@ -7,6 +7,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+from vis_pipelines.parameters import coerce_params
+
 __all__ = ["ScribbleConfig", "PreviewConfig"]
 
 
@@ -78,13 +80,7 @@ class ScribbleConfig:
     @classmethod
     def coerce(cls, value: Any) -> ScribbleConfig:
         """``value`` if it is a ScribbleConfig, else ``ScribbleConfig(**value)`` (None: defaults)."""
-        if isinstance(value, cls):
-            return value
-        if value is None:
-            return cls()
-        if isinstance(value, dict):
-            return cls(**value)
-        raise ValueError(f"expected ScribbleConfig or a mapping, got {type(value).__name__}")
+        return coerce_params(value, cls)
 
 
 @dataclass(frozen=True)
@@ -105,10 +101,4 @@ class PreviewConfig:
     @classmethod
     def coerce(cls, value: Any) -> PreviewConfig:
         """``value`` if it is a PreviewConfig, else ``PreviewConfig(**value)`` (None: defaults)."""
-        if isinstance(value, cls):
-            return value
-        if value is None:
-            return cls()
-        if isinstance(value, dict):
-            return cls(**value)
-        raise ValueError(f"expected PreviewConfig or a mapping, got {type(value).__name__}")
+        return coerce_params(value, cls)

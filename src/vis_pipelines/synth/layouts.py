@@ -15,15 +15,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from vis_pipelines.datasets import DAVISSequences, FlowSequences, VideoSet
-from vis_pipelines.formats.rle import encode_masks
+from vis_pipelines.formats.rle import encode_masks, rle_area, rle_bbox
 
-from .generator import SynthConfig, SynthVideo, build_categories, generate_video
+from .generator import SPLITS, SynthConfig, SynthVideo, build_categories, generate_video, video_name
 
 __all__ = ["SPLITS", "SynthVISSource", "frame_name", "build_ytvis", "davis_sequences", "gt_flow"]
 
 logger = logging.getLogger(__name__)
-
-SPLITS = ("train", "valid", "test")
 
 
 def frame_name(t: int) -> str:
@@ -37,7 +35,7 @@ class SynthVISSource:
     def __init__(self, cfg: SynthConfig, *, cache_size: int = 8) -> None:
         self.cfg = cfg
         self.categories = build_categories(cfg)
-        self.counts = {"train": cfg.n_train, "valid": cfg.n_valid, "test": cfg.n_test}
+        self.counts = {split: cfg.split_size(split) for split in SPLITS}
         self._get = functools.lru_cache(maxsize=cache_size)(self._generate)
         # Video ids are unique across splits (train first), so any two splits can be merged.
         self.video_ids: dict[tuple[str, int], int] = {}
@@ -56,8 +54,8 @@ class SynthVISSource:
 
     @staticmethod
     def name(split: str, index: int) -> str:
-        """Video / sequence name used by every layout, e.g. ``train_0003``."""
-        return f"{split}_{index:04d}"
+        """Video / sequence name used by every layout, e.g. ``train_0003`` (the generator's name)."""
+        return video_name(split, index)
 
     def keys(self, splits: Sequence[str] = SPLITS) -> list[tuple[str, int]]:
         """``(split, index)`` of every video in ``splits``, in id order."""
@@ -77,27 +75,11 @@ def _video_records(
     }
     anns = []
     for k, obj in enumerate(video.objects):
-        masks = video.instance_ids == obj.track_id
-        rles = encode_masks(masks)
-        areas = masks.reshape(t, -1).sum(axis=1)
-        segs, area_list, boxes = [], [], []
-        for i in range(t):
-            if obj.visible[i]:
-                ys, xs = np.nonzero(masks[i])
-                segs.append(rles[i])
-                area_list.append(float(areas[i]))
-                boxes.append(
-                    [
-                        float(xs.min()),
-                        float(ys.min()),
-                        float(xs.max() - xs.min() + 1),
-                        float(ys.max() - ys.min() + 1),
-                    ]
-                )
-            else:
-                segs.append(None)  # absent frames are null, never zero masks
-                area_list.append(None)
-                boxes.append(None)
+        rles = encode_masks(video.instance_ids == obj.track_id)
+        # Absent frames are null, never zero masks.
+        segs = [rles[i] if obj.visible[i] else None for i in range(t)]
+        area_list = [None if r is None else float(rle_area(r)) for r in segs]
+        boxes = [None if r is None else rle_bbox(r) for r in segs]
         anns.append(
             {
                 "id": first_ann_id + k,

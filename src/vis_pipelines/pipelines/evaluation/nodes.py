@@ -11,6 +11,7 @@ import pandas as pd
 from vis_pipelines.evaluation.davis import evaluate_davis
 from vis_pipelines.evaluation.records import metrics_record
 from vis_pipelines.evaluation.ytvis import evaluate_ytvis
+from vis_pipelines.parameters import coerce_params
 
 __all__ = [
     "YTVISEvaluationParams",
@@ -39,16 +40,6 @@ class DavisEvaluationParams:
     drop_first_last: bool | None = None  # None: the toolkit's choice for the task
 
 
-def _params(value: Any, cls: type) -> Any:
-    if isinstance(value, cls):
-        return value
-    if value is None:
-        return cls()
-    if isinstance(value, Mapping):
-        return cls(**value)
-    raise ValueError(f"expected {cls.__name__} or a mapping, got {type(value).__name__}")
-
-
 def ytvis_metrics(
     ground_truth: dict[str, Any], predictions: list[dict[str, Any]], params: YTVISEvaluationParams
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
@@ -59,7 +50,7 @@ def ytvis_metrics(
         predictions: results list ``[{video_id, category_id, score, segmentations}]``.
         params: evaluation parameters.
     """
-    p = _params(params, YTVISEvaluationParams)
+    p = coerce_params(params, YTVISEvaluationParams)
     out = evaluate_ytvis(
         ground_truth, predictions, split_field=p.split_field, validate=p.validate, workers=p.workers
     )
@@ -78,7 +69,7 @@ def davis_metrics(
         predictions: the same layout with predicted ids.
         params: evaluation parameters.
     """
-    p = _params(params, DavisEvaluationParams)
+    p = coerce_params(params, DavisEvaluationParams)
     out = evaluate_davis(
         ground_truth,
         predictions,
