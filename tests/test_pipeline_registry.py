@@ -28,11 +28,31 @@ def test_default_is_the_sum_of_all_pipelines() -> None:
 
 def test_evaluation_collects_instances_registered_after_discovery(monkeypatch) -> None:
     monkeypatch.setattr(evaluation_pipeline, "_INSTANCES", {})
-    assert "evaluation" not in register_pipelines()  # nothing to re-score yet
+    pipelines = register_pipelines()
+    # Model pipelines register their instances while they are discovered.
+    assert "mask2former.evaluate_ytvis_node" in {n.name for n in pipelines["evaluation"].nodes}
     instance = Pipeline(
         [Node(func=lambda x: x, inputs="a", outputs="b", name="score_node")], namespace="m"
     )
     evaluation_pipeline.register_evaluation("m", instance)
     pipelines = register_pipelines()
-    assert [n.name for n in pipelines["evaluation"].nodes] == ["m.score_node"]
+    names = {n.name for n in pipelines["evaluation"].nodes}
+    assert {"m.score_node", "mask2former.evaluate_ytvis_node"} <= names
     assert "m.score_node" in {n.name for n in pipelines["__default__"].nodes}
+
+
+def test_evaluation_re_scores_saved_predictions_only() -> None:
+    evaluation = register_pipelines()["evaluation"]
+    # Re-scoring needs the saved predictions and the ground truth, never a training node.
+    assert "mask2former.predictions" in evaluation.inputs()
+    assert not [n for n in evaluation.nodes if n.name.endswith(("train_node", "predict_node"))]
+
+
+def test_empty_evaluation_is_dropped(monkeypatch) -> None:
+    from vis_pipelines import pipeline_registry
+
+    monkeypatch.setattr(
+        pipeline_registry, "find_pipelines", lambda raise_errors: {"synthvis": Pipeline([])}
+    )
+    monkeypatch.setattr(evaluation_pipeline, "_INSTANCES", {})
+    assert "evaluation" not in register_pipelines()

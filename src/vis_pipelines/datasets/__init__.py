@@ -12,10 +12,13 @@ from .flow_store import FlowStore, FlowStoreDataset
 from .json_file import JSONDataset
 from .json_parts import JSONPartsDataset
 from .report_files import CSVDataset, PNGDataset, TextDataset
+from .training_run import TrainingRun, TrainingRunDataset
 from .video_set import VideoSet
 from .ytvis import YTVISDataset
 
 __all__ = [
+    "TrainingRun",
+    "TrainingRunDataset",
     "CSVDataset",
     "PNGDataset",
     "TextDataset",

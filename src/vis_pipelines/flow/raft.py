@@ -25,6 +25,7 @@ from torchvision.models.optical_flow import (
     raft_small,
 )
 
+from vis_pipelines.devices import resolve_device
 from vis_pipelines.formats import FormatError
 
 from .config import RAFT_ARCHS
@@ -145,26 +146,6 @@ def state_fingerprint(state: Mapping[str, torch.Tensor]) -> str:
         digest.update(str(tuple(tensor.shape)).encode())
         digest.update(tensor.view(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
-
-
-def resolve_device(device: str) -> torch.device:
-    """``auto`` -> CUDA when available else CPU; an unavailable CUDA device is refused."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"device {device!r} is not a torch device ({err})") from None
-    if resolved.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r} asked for, but CUDA is not available here")
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device {device!r} asked for, but only {torch.cuda.device_count()} GPU(s) exist"
-            )
-    elif resolved.type != "cpu":
-        raise ValueError(f"device {device!r}: expected auto, cpu, cuda or cuda:N")
-    return resolved
 
 
 def frames_to_raft_input(frames: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -1,0 +1,184 @@
+"""Training clips: T frames of one video with their instance masks, augmented, batched.
+
+Each sample is a pure function of ``(seed, global sample index)``: the video comes from a per-epoch
+permutation, the frames, scale, crop and flip from ``np.random.default_rng([seed, index])``. A run
+resumed at step ``s`` therefore sees exactly the clips an uninterrupted run sees, without saving any
+loader state, and every DDP rank draws its own disjoint indices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from vis_pipelines.datasets.video_set import VideoSet
+
+from .config import TrainConfig
+
+__all__ = ["ClipDataset", "StepSampler", "collate_clips", "category_index", "sample_frames"]
+
+# Padding colour of images (the ImageNet mean): normalised, it is 0, like the model's own padding.
+_PAD_RGB = (124, 116, 104)
+
+
+def category_index(video_set: VideoSet) -> list[int]:
+    """Dataset category ids in class-index order (class k ↔ ``ids[k]``)."""
+    return sorted(int(c["id"]) for c in video_set.categories)
+
+
+def sample_frames(
+    length: int, num_frames: int, frame_range: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Sorted frame indices: a reference frame plus T−1 others within ± ``frame_range`` of it.
+
+    Short videos repeat frames (sampling with replacement) so every clip has T frames.
+    """
+    ref = int(rng.integers(length))
+    lo, hi = max(0, ref - frame_range), min(length, ref + frame_range + 1)
+    others = np.setdiff1d(np.arange(lo, hi), [ref])
+    need = num_frames - 1
+    if need == 0:
+        return np.array([ref])
+    if len(others) >= need:
+        picked = rng.choice(others, size=need, replace=False)
+    else:
+        picked = rng.choice(np.arange(lo, hi), size=need, replace=True)
+    return np.sort(np.concatenate([[ref], picked]))
+
+
+class ClipDataset(Dataset):
+    """Map-style dataset: global sample index → (frames ``[T, H, W, 3]`` uint8, labels, masks).
+
+    Args:
+        video_set: labelled YouTube-VIS-format videos (annotations with ``category_id: null``,
+            such as scribble backgrounds, are not instances and are skipped).
+        cfg: frames per clip, frame range, crop size, scale jitter, flip, seed.
+        categories: class index order (default: sorted category ids of ``video_set``).
+    """
+
+    def __init__(
+        self, video_set: VideoSet, cfg: TrainConfig, *, categories: list[int] | None = None
+    ):
+        if not video_set.labeled:
+            raise ValueError(f"{video_set.source}: training needs annotations, the file has none")
+        if len(video_set) == 0:
+            raise ValueError(f"{video_set.source}: no videos to train on")
+        self.video_set = video_set
+        self.cfg = cfg
+        self.categories = categories if categories is not None else category_index(video_set)
+        self._label = {cid: k for k, cid in enumerate(self.categories)}
+        self.video_ids = video_set.video_ids
+        self.anns = {
+            vid: [a for a in video_set.annotations_for(vid) if a["category_id"] is not None]
+            for vid in self.video_ids
+        }
+        unknown = {a["category_id"] for anns in self.anns.values() for a in anns} - set(self._label)
+        if unknown:
+            raise ValueError(
+                f"{video_set.source}: annotations use unknown category ids {sorted(unknown)}"
+            )
+
+    def __len__(self) -> int:  # the stream is infinite; this is one epoch
+        return len(self.video_ids)
+
+    def video_for(self, index: int) -> int:
+        """The video of global sample ``index`` (a fresh permutation of the videos every epoch)."""
+        n = len(self.video_ids)
+        perm = np.random.default_rng([self.cfg.seed, index // n, 7]).permutation(n)
+        return self.video_ids[perm[index % n]]
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        rng = np.random.default_rng([self.cfg.seed, int(index)])
+        vid = self.video_for(int(index))
+        video = self.video_set.video(vid)
+        idx = sample_frames(video["length"], self.cfg.num_frames, self.cfg.frame_range, rng)
+        frames = self.video_set.load_frames(vid, idx)
+        anns = self.anns[vid]
+        masks = np.zeros((len(anns), len(idx), video["height"], video["width"]), dtype=np.uint8)
+        for n, ann in enumerate(anns):
+            masks[n] = self.video_set.masks(ann, idx)
+        labels = np.array([self._label[a["category_id"]] for a in anns], dtype=np.int64)
+        frames, masks = augment_clip(frames, masks, self.cfg, rng)
+        # Instances absent from every frame of the (cropped) clip are not targets.
+        keep = masks.reshape(len(masks), -1).any(1) if len(masks) else np.zeros(0, bool)
+        return {
+            "frames": frames,
+            "labels": labels[keep],
+            "masks": masks[keep],
+            "video_id": vid,
+            "frame_indices": idx,
+        }
+
+
+def augment_clip(
+    frames: np.ndarray, masks: np.ndarray, cfg: TrainConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Same scale jitter, crop/pad to ``cfg.crop_size`` and flip for every frame of a clip."""
+    t, h, w = frames.shape[:3]
+    ch, cw = cfg.crop_size
+    # Scale relative to the size that fits the crop: s = 1 maps the frame's shorter side onto it.
+    base = max(ch / h, cw / w)
+    s = base * float(rng.uniform(*cfg.scale_range))
+    nh, nw = max(1, round(h * s)), max(1, round(w * s))
+    if (nh, nw) != (h, w):
+        frames = np.stack([cv2.resize(f, (nw, nh), interpolation=cv2.INTER_LINEAR) for f in frames])
+        flat = masks.reshape(-1, h, w)
+        flat = (
+            np.stack([cv2.resize(m, (nw, nh), interpolation=cv2.INTER_NEAREST_EXACT) for m in flat])
+            if len(flat)
+            else np.zeros((0, nh, nw), np.uint8)
+        )
+        masks = flat.reshape(masks.shape[0], t, nh, nw)
+    y0 = int(rng.integers(0, nh - ch + 1)) if nh > ch else 0
+    x0 = int(rng.integers(0, nw - cw + 1)) if nw > cw else 0
+    frames = frames[:, y0 : y0 + ch, x0 : x0 + cw]
+    masks = masks[:, :, y0 : y0 + ch, x0 : x0 + cw]
+    ph, pw = ch - frames.shape[1], cw - frames.shape[2]
+    if ph or pw:
+        frames = np.pad(frames, ((0, 0), (0, ph), (0, pw), (0, 0)))
+        frames[:, frames.shape[1] - ph :, :] = _PAD_RGB
+        frames[:, :, frames.shape[2] - pw :] = _PAD_RGB
+        masks = np.pad(masks, ((0, 0), (0, 0), (0, ph), (0, pw)))
+    if rng.random() < cfg.flip_prob:
+        frames = frames[:, :, ::-1]
+        masks = masks[..., ::-1]
+    return np.ascontiguousarray(frames), np.ascontiguousarray(masks)
+
+
+def collate_clips(
+    samples: list[dict[str, Any]],
+) -> tuple[torch.Tensor, list[dict[str, torch.Tensor]]]:
+    """Batch: clips ``uint8 [B, T, 3, H, W]`` and targets ``[{labels [G], masks [G, T, H, W]}]``."""
+    clips = torch.from_numpy(np.stack([s["frames"] for s in samples])).permute(0, 1, 4, 2, 3)
+    targets = [
+        {"labels": torch.from_numpy(s["labels"]), "masks": torch.from_numpy(s["masks"])}
+        for s in samples
+    ]
+    return clips.contiguous(), targets
+
+
+class StepSampler(Sampler[int]):
+    """Global sample indices of one rank for steps ``start_step .. max_steps - 1``.
+
+    Step ``s`` of rank ``r`` (of ``world`` ranks, ``per_rank`` clips each) uses indices
+    ``(s * world + r) * per_rank + j``, so ranks never share a clip and resuming is exact.
+    """
+
+    def __init__(
+        self, *, start_step: int, max_steps: int, per_rank: int, rank: int = 0, world: int = 1
+    ):
+        self.start, self.stop = start_step, max_steps
+        self.per_rank, self.rank, self.world = per_rank, rank, world
+
+    def __iter__(self) -> Iterator[int]:
+        for step in range(self.start, self.stop):
+            base = (step * self.world + self.rank) * self.per_rank
+            yield from range(base, base + self.per_rank)
+
+    def __len__(self) -> int:
+        return max(0, self.stop - self.start) * self.per_rank

@@ -1,0 +1,125 @@
+"""Training clips: frame sampling, augmentation, targets, determinism and the step sampler."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engine_helpers import tiny_train_config, tiny_video_set
+from scipy.ndimage import binary_dilation, binary_erosion
+
+from vis_pipelines.engine.clips import (
+    ClipDataset,
+    StepSampler,
+    augment_clip,
+    category_index,
+    collate_clips,
+    sample_frames,
+)
+
+
+@pytest.mark.parametrize("length,num,rng_seed", [(10, 2, 0), (10, 3, 1), (1, 2, 2), (3, 5, 3)])
+def test_sample_frames_within_range_and_sorted(length, num, rng_seed):
+    rng = np.random.default_rng(rng_seed)
+    for _ in range(50):
+        idx = sample_frames(length, num, 2, rng)
+        assert len(idx) == num
+        assert np.all(np.diff(idx) >= 0)
+        assert idx.min() >= 0 and idx.max() < length
+        assert idx.max() - idx.min() <= 4  # all within ± 2 of the reference frame
+        if length >= num + 2 and num <= 3:
+            assert len(set(idx.tolist())) == num  # no repeats when the range has room
+
+
+def test_clip_targets_equal_ground_truth_without_augmentation():
+    videos = tiny_video_set()
+    cfg = tiny_train_config(scale_range=(1.0, 1.0), flip_prob=0.0)
+    ds = ClipDataset(videos, cfg)
+    cats = category_index(videos)
+    for index in range(6):
+        s = ds[index]
+        vid = s["video_id"]
+        frames = videos.load_frames(vid, s["frame_indices"])
+        np.testing.assert_array_equal(s["frames"], frames)
+        gt, anns = videos.instance_masks(vid, s["frame_indices"])
+        visible = gt.reshape(len(gt), -1).any(1)
+        np.testing.assert_array_equal(s["masks"], gt[visible])
+        expected = [cats.index(a["category_id"]) for a, v in zip(anns, visible, strict=True) if v]
+        assert s["labels"].tolist() == expected
+
+
+def test_flip_moves_masks_with_frames():
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, (2, 8, 12, 3), dtype=np.uint8)
+    masks = np.zeros((1, 2, 8, 12), np.uint8)
+    masks[0, :, 2:4, 0:3] = 1
+    cfg = tiny_train_config(crop_size=(8, 12), scale_range=(1.0, 1.0), flip_prob=1.0)
+    f, m = augment_clip(frames, masks, cfg, rng)
+    np.testing.assert_array_equal(f, frames[:, :, ::-1])
+    assert m[0, :, 2:4, 9:12].all() and m.sum() == 12
+
+
+def test_scale_and_crop_give_crop_size_and_consistent_masks():
+    rng = np.random.default_rng(1)
+    frames = np.zeros((2, 40, 60, 3), np.uint8)
+    frames[:, 10:20, 20:30] = 255
+    masks = np.zeros((1, 2, 40, 60), np.uint8)
+    masks[0, :, 10:20, 20:30] = 1
+    cfg = tiny_train_config(crop_size=(32, 48), scale_range=(0.5, 1.5), flip_prob=0.5)
+    for _ in range(20):
+        f, m = augment_clip(frames, masks, cfg, rng)
+        assert f.shape == (2, 32, 48, 3) and m.shape == (1, 2, 32, 48)
+        # The white square and the mask stay on the same pixels, up to a one-pixel boundary band
+        # where bilinear frames and nearest-neighbour masks round differently.
+        white = f[..., 0] > 127
+        for t in range(2):
+            band = binary_dilation(m[0, t], iterations=1) & ~binary_erosion(m[0, t], iterations=1)
+            assert not ((white[t] != m[0, t].astype(bool)) & ~band).any()
+
+
+def test_samples_are_a_function_of_the_index():
+    videos = tiny_video_set()
+    a = ClipDataset(videos, tiny_train_config())
+    b = ClipDataset(videos, tiny_train_config())
+    for index in (0, 5, 17):
+        np.testing.assert_array_equal(a[index]["frames"], b[index]["frames"])
+        np.testing.assert_array_equal(a[index]["masks"], b[index]["masks"])
+    other = ClipDataset(videos, tiny_train_config(seed=1))
+    assert any(not np.array_equal(a[i]["frames"], other[i]["frames"]) for i in range(4))
+
+
+def test_every_video_once_per_epoch():
+    videos = tiny_video_set()
+    ds = ClipDataset(videos, tiny_train_config())
+    n = len(videos)
+    for epoch in range(3):
+        seen = [ds.video_for(epoch * n + i) for i in range(n)]
+        assert sorted(seen) == sorted(videos.video_ids)
+
+
+def test_collate_shapes():
+    videos = tiny_video_set()
+    ds = ClipDataset(videos, tiny_train_config())
+    clips, targets = collate_clips([ds[0], ds[1]])
+    assert tuple(clips.shape) == (2, 2, 3, 64, 96)
+    for t in targets:
+        assert t["masks"].shape[1:] == (2, 64, 96)
+        assert t["labels"].shape[0] == t["masks"].shape[0]
+
+
+def test_step_sampler_ranks_are_disjoint_and_resume_continues():
+    full = list(StepSampler(start_step=0, max_steps=4, per_rank=2))
+    assert full == list(range(8))
+    resumed = list(StepSampler(start_step=2, max_steps=4, per_rank=2))
+    assert resumed == full[4:]
+    r0 = list(StepSampler(start_step=0, max_steps=3, per_rank=2, rank=0, world=2))
+    r1 = list(StepSampler(start_step=0, max_steps=3, per_rank=2, rank=1, world=2))
+    assert not set(r0) & set(r1)
+    assert sorted(r0 + r1) == list(range(12))
+
+
+def test_unlabeled_set_is_refused():
+    videos = tiny_video_set("valid")
+    data = {**videos.data, "annotations": None}
+    unlabeled = type(videos)(data, frame_source=videos.frame_source)
+    with pytest.raises(ValueError, match="annotations"):
+        ClipDataset(unlabeled, tiny_train_config())

@@ -1,0 +1,81 @@
+"""Helpers for the mask2former pipeline tests: the project catalog under a tmp root, tiny params."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from kedro.io import DataCatalog
+
+from vis_pipelines.synth.config import SynthConfig
+
+ROOT = Path(__file__).resolve().parents[3]
+TINY_SYNTHVIS = dict(
+    seed=4,
+    height=64,
+    width=96,
+    min_frames=4,
+    max_frames=5,
+    min_objects=1,
+    max_objects=2,
+    n_train=3,
+    n_valid=2,
+    n_test=1,
+)
+TINY_PARAMS = {
+    "model": dict(
+        small_cnn_widths=[8, 16, 16, 16],
+        conv_dim=16,
+        mask_dim=16,
+        enc_layers=1,
+        enc_heads=2,
+        enc_points=2,
+        enc_ffn_dim=32,
+        hidden_dim=16,
+        num_queries=4,
+        nheads=2,
+        dim_feedforward=32,
+        dec_layers=3,
+        train_num_points=64,
+    ),
+    "train": dict(
+        max_steps=3,
+        batch_size=2,
+        crop_size=[64, 96],
+        checkpoint_every=2,
+        log_every=1,
+        device="cpu",
+        num_workers=0,
+        threads=1,
+    ),
+    "inference": dict(device="cpu", topk=3),
+    "evaluation": dict(split_field="split"),
+}
+
+
+def _entries(path: Path, root: Path, prefixes: tuple[str, ...]) -> dict:
+    out = {}
+    for name, entry in yaml.safe_load(path.read_text()).items():
+        if name.startswith(prefixes):
+            entry = dict(entry)
+            for key in ("json_path", "frames_dir", "root", "path", "filepath"):
+                if key in entry:
+                    entry[key] = str(root / entry[key])
+            out[name] = entry
+    return out
+
+
+def mask2former_catalog(root: Path, **train_overrides) -> DataCatalog:
+    """synthvis + mask2former catalog entries under ``root`` with tiny parameters."""
+    config = {
+        **_entries(ROOT / "conf/base/catalog.yml", root, ("synthvis_",)),
+        **_entries(ROOT / "conf/base/catalog_mask2former.yml", root, ("mask2former",)),
+    }
+    catalog = DataCatalog.from_config(config)
+    catalog["params:synthvis.generator"] = SynthConfig(**TINY_SYNTHVIS)
+    catalog["params:synthvis.davis_imagesets"] = {"train": "train", "val": "valid"}
+    for key, value in TINY_PARAMS.items():
+        if key == "train":
+            value = {**value, **train_overrides}
+        catalog[f"params:mask2former.{key}"] = value
+    return catalog
