@@ -17,7 +17,12 @@ def test_default_is_the_sum_of_all_pipelines() -> None:
     pipelines = register_pipelines()
     assert "synthvis" in pipelines
     default_nodes = {n.name for n in pipelines["__default__"].nodes}
-    real_data = {"optical_flow_davis16", "optical_flow_fbms", "optical_flow_segtrackv2"}
+    real_data = {
+        "optical_flow_davis16",
+        "optical_flow_fbms",
+        "optical_flow_segtrackv2",
+        "mask2former_ytvis19",
+    }
     assert real_data <= set(pipelines)
     for name, pipe in pipelines.items():
         if name in real_data:  # need real datasets: kept out of the default run

@@ -28,4 +28,9 @@ def register_pipelines() -> dict[str, Pipeline]:
         pipelines[f"optical_flow_{name}"] = create_flow_pipeline(
             dataset=name, frames=name, checkpoint=None, params=f"optical_flow_{name}"
         )
+    # Real-data training (kedro run --env paper --pipelines mask2former_ytvis19): registers its own
+    # evaluation instance, so it is built after `evaluation` to keep that one SynthVIS-only.
+    from vis_pipelines.pipelines.mask2former import create_real_data_pipeline
+
+    pipelines["mask2former_ytvis19"] = create_real_data_pipeline("ytvis19")
     return pipelines

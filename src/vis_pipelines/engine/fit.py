@@ -24,7 +24,7 @@ from .clips import ClipDataset
 from .config import TrainConfig
 from .distributed import init_process_group, launch_workers, world_info
 from .metrics_log import TrainingLog
-from .train import train_model
+from .train import compatible, train_model
 
 __all__ = ["FitJob", "fit", "run_job", "load_builder"]
 
@@ -68,7 +68,9 @@ def run_job(
     dataset = ClipDataset(job.train_set, cfg, categories=job.categories)
     resume = job.run.load_checkpoint()
     rank = world_info().rank
-    training_log = TrainingLog(job.run.live_dir, resume=resume is not None) if rank == 0 else None
+    # Curves continue only when the checkpoint really resumes; a fresh run starts them anew.
+    resuming = resume is not None and compatible(resume, job.model_config.to_dict(), cfg)
+    training_log = TrainingLog(job.run.live_dir, resume=resuming) if rank == 0 else None
     ddp_wrap = None
     if distributed:
 

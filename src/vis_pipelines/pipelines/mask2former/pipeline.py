@@ -23,14 +23,20 @@ def create_vis_pipeline(
     eval_set: str,
     dataset: str = "synthvis",
     params: str | None = None,
+    namespace: str | None = None,
+    register: bool = True,
 ) -> Pipeline:
     """Train → predict → evaluate for one VIS model, all under the namespace ``model``.
 
-    Catalog entries: ``<model>.training_run`` (run folder), ``<model>.checkpoint``,
-    ``<model>.predictions``, ``<model>.metrics`` (``metrics/<model>__<dataset>.json``) and the
-    per-video / per-category tables. Parameters: ``<params>.model``, ``.train``, ``.inference``.
+    Catalog entries: ``<ns>.training_run`` (run folder), ``<ns>.checkpoint``,
+    ``<ns>.predictions``, ``<ns>.metrics`` (``metrics/<model>__<dataset>.json``) and the
+    per-video / per-category tables. Parameters: ``<params>.model``, ``.train``, ``.inference``,
+    ``.evaluation``. ``namespace`` (default ``model``) separates instances of one model on several
+    datasets (e.g. ``mask2former_ytvis19``). ``register``: add the evaluation instance to the
+    ``evaluation`` pipeline (SynthVIS instances only: that pipeline is part of the default run).
     """
     p = params or model
+    ns = namespace or model
     parameters = {f"params:{k}": f"params:{p}.{k}" for k in ("model", "train", "inference")}
     train_predict = Pipeline(
         [
@@ -63,19 +69,18 @@ def create_vis_pipeline(
         )
         + create_ytvis_evaluation_pipeline()
     )
-    evaluation = register_evaluation(
-        f"{model}__{dataset}",
-        Pipeline(
-            scoring,
-            namespace=model,
-            inputs={"eval_set": eval_set, "predictions": f"{model}.predictions"},
-            parameters={"params:evaluation": f"params:{p}.evaluation"},
-        ),
+    evaluation = Pipeline(
+        scoring,
+        namespace=ns,
+        inputs={"eval_set": eval_set, "predictions": f"{ns}.predictions"},
+        parameters={"params:evaluation": f"params:{p}.evaluation"},
     )
+    if register:
+        register_evaluation(f"{model}__{dataset}", evaluation)
     return (
         Pipeline(
             train_predict,
-            namespace=model,
+            namespace=ns,
             inputs={"train_set": train_set, "eval_set": eval_set},
             parameters=parameters,
         )
@@ -91,4 +96,18 @@ def create_pipeline(**kwargs) -> Pipeline:
         predict_func=predict_mask2former,
         train_set="synthvis_train",
         eval_set="synthvis_valid",
+    )
+
+
+def create_real_data_pipeline(dataset: str) -> Pipeline:
+    """Mask2Former-VIS on a real dataset's local split (``--env paper``; outside the default run)."""
+    return create_vis_pipeline(
+        model="mask2former",
+        train_func=train_mask2former,
+        predict_func=predict_mask2former,
+        train_set=f"{dataset}_local_train",
+        eval_set=f"{dataset}_local_holdout",
+        dataset=dataset,
+        namespace=f"mask2former_{dataset}",
+        register=False,
     )
