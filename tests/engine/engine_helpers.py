@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
+from tiny_model import TINY_MODEL
+
 from vis_pipelines.datasets.video_set import VideoSet
 from vis_pipelines.engine.config import TrainConfig
 from vis_pipelines.models.config import Mask2FormerConfig
 from vis_pipelines.synth.config import SynthConfig
 from vis_pipelines.synth.layouts import SynthVISSource, build_ytvis
 
-TINY_MODEL = dict(
-    small_cnn_widths=(8, 16, 16, 16),
-    conv_dim=16,
-    mask_dim=16,
-    enc_layers=1,
-    enc_heads=2,
-    enc_points=2,
-    enc_ffn_dim=32,
-    hidden_dim=16,
-    num_queries=4,
-    nheads=2,
-    dim_feedforward=32,
-    dec_layers=3,
-    train_num_points=64,
-)
 TINY_SYNTH = SynthConfig(
     seed=5,
     height=64,

@@ -59,7 +59,15 @@ def test_scheduler_follows_the_factor():
 
 @pytest.mark.parametrize(
     "bad",
-    [dict(batch_size=3, num_gpus=2), dict(schedule="cosine"), dict(lr=0), dict(crop_size=(8,))],
+    [
+        dict(batch_size=3, num_gpus=2),
+        dict(schedule="cosine"),
+        dict(lr=0),
+        dict(crop_size=(8,)),
+        dict(lr="1e-3"),
+        dict(amp="yes"),
+        dict(max_steps=10.5),
+    ],
 )
 def test_bad_train_settings_are_refused(bad):
     with pytest.raises(ValueError, match="train"):

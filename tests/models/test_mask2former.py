@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tiny_model import TINY_MODEL
 
 from vis_pipelines.models.config import Mask2FormerConfig
 from vis_pipelines.models.mask2former import VideoMaskedTransformerDecoder, attention_mask
 from vis_pipelines.models.vis_model import build_mask2former
-
-TINY = dict(
-    small_cnn_widths=(8, 16, 16, 16),
-    conv_dim=16,
-    mask_dim=16,
-    enc_layers=1,
-    enc_heads=2,
-    enc_points=2,
-    enc_ffn_dim=32,
-    hidden_dim=16,
-    num_queries=4,
-    nheads=2,
-    dim_feedforward=32,
-    dec_layers=3,
-    train_num_points=64,
-)
 
 
 def _decoder(**kw) -> VideoMaskedTransformerDecoder:
@@ -96,7 +81,7 @@ def test_fully_masked_queries_do_not_give_nan():
 
 def test_model_training_losses_and_eval_outputs():
     torch.manual_seed(0)
-    model = build_mask2former(Mask2FormerConfig(**TINY), 5)
+    model = build_mask2former(Mask2FormerConfig(**TINY_MODEL), 5)
     clips = torch.randint(0, 255, (2, 2, 3, 60, 90), dtype=torch.uint8)  # padded to 64x96
     masks = torch.zeros(1, 2, 60, 90)
     masks[0, :, 10:30, 20:50] = 1
@@ -130,7 +115,7 @@ def test_model_training_losses_and_eval_outputs():
 
 
 def test_no_deep_supervision_has_final_terms_only():
-    model = build_mask2former(Mask2FormerConfig(**{**TINY, "deep_supervision": False}), 5)
+    model = build_mask2former(Mask2FormerConfig(**{**TINY_MODEL, "deep_supervision": False}), 5)
     model.train()
     clips = torch.randint(0, 255, (1, 2, 3, 64, 96), dtype=torch.uint8)
     t = [{"labels": torch.tensor([1]), "masks": torch.ones(1, 2, 64, 96)}]
@@ -144,6 +129,8 @@ def test_no_deep_supervision_has_final_terms_only():
         dict(hidden_dim=30, nheads=4),
         dict(num_queries=0),
         dict(pixel_mean=(1, 2)),
+        dict(num_queries=2.5),
+        dict(dropout="0.1"),
     ],
 )
 def test_bad_model_settings_are_refused(bad):

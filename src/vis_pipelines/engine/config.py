@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from vis_pipelines.parameters import check_field_types
+
 __all__ = ["TrainConfig", "InferenceConfig", "SCHEDULES"]
 
 SCHEDULES = ("poly", "step")
@@ -45,6 +47,7 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads (None: torch's default)
 
     def __post_init__(self) -> None:
+        check_field_types(self, "train")
         for name in (
             "max_steps",
             "batch_size",
@@ -94,6 +97,7 @@ class InferenceConfig:
     mask_threshold: float = 0.0  # mask logit threshold (0 = probability 0.5)
 
     def __post_init__(self) -> None:
+        check_field_types(self, "inference")
         if self.topk < 1 or self.frame_chunk < 1:
             raise ValueError("inference.topk and inference.frame_chunk must be >= 1")
         for name in ("min_size", "max_size"):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from vis_pipelines.parameters import check_field_types
+
 __all__ = ["Mask2FormerConfig", "BACKBONES"]
 
 BACKBONES = ("small_cnn", "resnet")
@@ -56,6 +58,7 @@ class Mask2FormerConfig:
     deep_supervision: bool = True
 
     def __post_init__(self) -> None:
+        check_field_types(self, "model")
         if self.backbone not in BACKBONES:
             raise ValueError(f"model.backbone must be one of {BACKBONES}, got {self.backbone!r}")
         for name in (

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 from kedro.io import DataCatalog
+from tiny_model import TINY_MODEL
 
 from vis_pipelines.synth.config import SynthConfig
 
@@ -23,21 +24,7 @@ TINY_SYNTHVIS = dict(
     n_test=1,
 )
 TINY_PARAMS = {
-    "model": dict(
-        small_cnn_widths=[8, 16, 16, 16],
-        conv_dim=16,
-        mask_dim=16,
-        enc_layers=1,
-        enc_heads=2,
-        enc_points=2,
-        enc_ffn_dim=32,
-        hidden_dim=16,
-        num_queries=4,
-        nheads=2,
-        dim_feedforward=32,
-        dec_layers=3,
-        train_num_points=64,
-    ),
+    "model": {**TINY_MODEL, "small_cnn_widths": list(TINY_MODEL["small_cnn_widths"])},
     "train": dict(
         max_steps=3,
         batch_size=2,
