@@ -47,7 +47,10 @@ def _batch(cfg: TrainConfig, per_step: int, classes: int, device: torch.device, 
         n = int(torch.randint(1, 4, (1,), generator=g))
         masks = torch.zeros(n, t, h, w)
         for i in range(n):
-            y, x = int(torch.randint(0, h // 2, (1,), generator=g)), int(torch.randint(0, w // 2, (1,), generator=g))
+            y, x = (
+                int(torch.randint(0, h // 2, (1,), generator=g)),
+                int(torch.randint(0, w // 2, (1,), generator=g)),
+            )
             masks[i, :, y : y + h // 3, x : x + w // 3] = 1
         targets.append({"labels": torch.randint(0, classes, (n,), generator=g), "masks": masks})
     return clips.to(device), targets
@@ -107,7 +110,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument(
-        "--paper-cpu-batch", type=int, default=1,
+        "--paper-cpu-batch",
+        type=int,
+        default=1,
         help="clips per step for the paper config on CPU (its real batch is per-GPU sized)",
     )
     parser.add_argument("--cpu-only", action="store_true")
@@ -121,13 +126,21 @@ def main() -> None:
     for device in devices:
         for name in args.configs:
             batch = args.paper_cpu_batch if (name == "paper" and device.type == "cpu") else None
-            steps = max(2, args.steps // 5) if (name == "paper" and device.type == "cpu") else args.steps
+            steps = (
+                max(2, args.steps // 5)
+                if (name == "paper" and device.type == "cpu")
+                else args.steps
+            )
             rows.append(bench(name, device, steps, args.warmup, batch))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
     head = ["config", "device", "clips/step", "frames", "params_M", "s/step", "it/s", "peak_GiB"]
     print(" | ".join(f"{h:>10}" for h in head))
     for r in rows:
-        print(" | ".join(f"{r[h]:>10.3f}" if isinstance(r[h], float) else f"{r[h]!s:>10}" for h in head))
+        print(
+            " | ".join(
+                f"{r[h]:>10.3f}" if isinstance(r[h], float) else f"{r[h]!s:>10}" for h in head
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ def test_default_is_the_sum_of_all_pipelines() -> None:
         "optical_flow_fbms",
         "optical_flow_segtrackv2",
         "mask2former_ytvis19",
+        "clusternet_davis16",
+        "clusternet_fbms",
+        "clusternet_segtrackv2",
     }
     assert real_data <= set(pipelines)
     for name, pipe in pipelines.items():
@@ -53,11 +56,23 @@ def test_evaluation_re_scores_saved_predictions_only() -> None:
     assert not [n for n in evaluation.nodes if n.name.endswith(("train_node", "predict_node"))]
 
 
+def test_evaluation_alone_still_collects_every_model(monkeypatch) -> None:
+    from vis_pipelines import pipeline_registry
+
+    # `kedro run --pipelines evaluation`: Kedro loads only the evaluation package.
+    monkeypatch.setattr(pipeline_registry, "find_pipelines", lambda raise_errors: {})
+    monkeypatch.setattr(evaluation_pipeline, "_INSTANCES", {})
+    names = {n.name for n in register_pipelines()["evaluation"].nodes}
+    assert "mask2former.evaluate_ytvis_node" in names
+    assert any(n.startswith("clusternet.") for n in names)
+
+
 def test_empty_evaluation_is_dropped(monkeypatch) -> None:
     from vis_pipelines import pipeline_registry
 
     monkeypatch.setattr(
         pipeline_registry, "find_pipelines", lambda raise_errors: {"synthvis": Pipeline([])}
     )
+    monkeypatch.setattr(pipeline_registry, "_build_unloaded", lambda found: None)
     monkeypatch.setattr(evaluation_pipeline, "_INSTANCES", {})
     assert "evaluation" not in register_pipelines()

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
+
+import vis_pipelines.pipelines as pipeline_packages
+
+
+def _build_unloaded(found: dict[str, Pipeline]) -> None:
+    """Create every pipeline package Kedro did not load, so each registers its evaluation.
+
+    Kedro >= 1.7 imports only the packages named by ``--pipelines``; ``kedro run --pipelines
+    evaluation`` still needs every model's instance.
+    """
+    for module in pkgutil.iter_modules(pipeline_packages.__path__):
+        if module.ispkg and module.name not in found and module.name != "evaluation":
+            importlib.import_module(f"{pipeline_packages.__name__}.{module.name}").create_pipeline()
 
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines."""
     pipelines = find_pipelines(raise_errors=True)
+    _build_unloaded(pipelines)
     # Model pipelines register their evaluation instances when they are built, and discovery is
     # alphabetical, so `evaluation` is assembled again once every pipeline has been created.
     from vis_pipelines.pipelines.evaluation import create_pipeline as create_evaluation
@@ -33,4 +50,17 @@ def register_pipelines() -> dict[str, Pipeline]:
     from vis_pipelines.pipelines.mask2former import create_real_data_pipeline
 
     pipelines["mask2former_ytvis19"] = create_real_data_pipeline("ytvis19")
+    # Unsupervised VOS on real data with RAFT-large flow (kedro run --env paper --pipelines
+    # optical_flow_davis16 clusternet_davis16 ...), kept out of `evaluation` and the default run.
+    from vis_pipelines.pipelines.clusternet import create_clusternet_pipeline
+
+    for name in ("davis16", "fbms", "segtrackv2"):
+        pipelines[f"clusternet_{name}"] = create_clusternet_pipeline(
+            dataset=name,
+            frames=name,
+            flows=["raft_large"],
+            gt_flow=None,
+            params=f"clusternet_{name}",
+            register=False,
+        )
     return pipelines
