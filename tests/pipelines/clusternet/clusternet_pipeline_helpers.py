@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
+from project_catalog import catalog_entries
 
 from vis_pipelines.clusternet.config import ClusterNetParams
 from vis_pipelines.flow import OpticalFlowParams
@@ -43,25 +43,14 @@ TINY = {
 FLOWS = ["dis_ultrafast", "gt"]
 
 
-def _entries(path: Path, root: Path, prefixes: tuple[str, ...] = ()) -> dict:
-    entries = {}
-    for name, entry in yaml.safe_load(path.read_text()).items():
-        if prefixes and not name.startswith(prefixes):
-            continue
-        entry = dict(entry)
-        for key in ("json_path", "frames_dir", "root", "path", "filepath"):
-            if key in entry:
-                entry[key] = str(root / entry[key])
-        entries[name] = entry
-    return entries
-
-
 def clusternet_catalog(root: Path, **segmentation: object) -> DataCatalog:
     """The synthvis, optical-flow store and clusternet entries with paths under ``root``."""
     config = {
-        **_entries(ROOT / "conf/base/catalog.yml", root, ("synthvis_",)),
-        **_entries(ROOT / "conf/base/catalog_optical_flow.yml", root, ("optical_flow_store",)),
-        **_entries(ROOT / "conf/base/catalog_clusternet.yml", root),
+        **catalog_entries(ROOT / "conf/base/catalog.yml", root, ("synthvis_",)),
+        **catalog_entries(
+            ROOT / "conf/base/catalog_optical_flow.yml", root, ("optical_flow_store",)
+        ),
+        **catalog_entries(ROOT / "conf/base/catalog_clusternet.yml", root),
     }
     catalog = DataCatalog.from_config(config)
     catalog["params:synthvis.generator"] = SynthConfig(**TINY_SYNTHVIS)

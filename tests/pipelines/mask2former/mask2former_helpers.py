@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from kedro.io import DataCatalog
+from project_catalog import catalog_entries
 from tiny_model import TINY_MODEL
 
 from vis_pipelines.synth.config import SynthConfig
@@ -40,23 +40,11 @@ TINY_PARAMS = {
 }
 
 
-def _entries(path: Path, root: Path, prefixes: tuple[str, ...]) -> dict:
-    out = {}
-    for name, entry in yaml.safe_load(path.read_text()).items():
-        if name.startswith(prefixes):
-            entry = dict(entry)
-            for key in ("json_path", "frames_dir", "root", "path", "filepath"):
-                if key in entry:
-                    entry[key] = str(root / entry[key])
-            out[name] = entry
-    return out
-
-
 def mask2former_catalog(root: Path, **train_overrides) -> DataCatalog:
     """synthvis + mask2former catalog entries under ``root`` with tiny parameters."""
     config = {
-        **_entries(ROOT / "conf/base/catalog.yml", root, ("synthvis_",)),
-        **_entries(ROOT / "conf/base/catalog_mask2former.yml", root, ("mask2former",)),
+        **catalog_entries(ROOT / "conf/base/catalog.yml", root, ("synthvis_",)),
+        **catalog_entries(ROOT / "conf/base/catalog_mask2former.yml", root, ("mask2former",)),
     }
     catalog = DataCatalog.from_config(config)
     catalog["params:synthvis.generator"] = SynthConfig(**TINY_SYNTHVIS)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
+from project_catalog import catalog_entries
 
 from vis_pipelines.flow import FinetuneConfig, FlowReportParams, OpticalFlowParams
 from vis_pipelines.pipelines.optical_flow import create_pipeline
@@ -35,24 +35,11 @@ TINY_FINETUNE = {"steps": 2, "batch_size": 1, "iterations": 2, "log_every": 1}
 TINY_REPORT = {"previews": {"sequences": 1, "every": 2}}
 
 
-def _entries(path: Path, prefixes: tuple[str, ...], root: Path) -> dict:
-    entries = {}
-    for name, entry in yaml.safe_load(path.read_text()).items():
-        if not name.startswith(prefixes):
-            continue
-        entry = dict(entry)
-        for key in ("json_path", "frames_dir", "root", "path", "filepath"):
-            if key in entry:
-                entry[key] = str(root / entry[key])
-        entries[name] = entry
-    return entries
-
-
 def flow_catalog(root: Path, **overrides: dict) -> DataCatalog:
     """The project's synthvis + optical_flow catalog entries with paths under ``root``."""
     config = {
-        **_entries(ROOT / "conf/base/catalog.yml", ("synthvis_",), root),
-        **_entries(ROOT / "conf/base/catalog_optical_flow.yml", ("optical_flow",), root),
+        **catalog_entries(ROOT / "conf/base/catalog.yml", root, ("synthvis_",)),
+        **catalog_entries(ROOT / "conf/base/catalog_optical_flow.yml", root, ("optical_flow",)),
     }
     catalog = DataCatalog.from_config(config)
     catalog["params:synthvis.generator"] = SynthConfig(**TINY_SYNTHVIS)
