@@ -49,3 +49,27 @@ def test_data_deps_are_outputs_of_earlier_stages() -> None:
 
 def test_dvc_analytics_off() -> None:
     assert "analytics = false" in (ROOT / ".dvc/config").read_text()
+
+
+def test_dvc_repro_dry_run_plans_every_stage(tmp_path) -> None:
+    """`dvc repro --dry` accepts dvc.yaml (DAG, paths, params) and plans each stage's command."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    dvc = shutil.which("dvc") or str(Path(sys.executable).parent / "dvc")
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "KEDRO_DISABLE_TELEMETRY": "true"}
+    out = subprocess.run(
+        [dvc, "repro", "--dry", "--force"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    for name, stage in _stages().items():
+        assert f"Running stage '{name}'" in out.stdout, name
+        assert stage["cmd"] in out.stdout
