@@ -11,7 +11,14 @@ from PIL import Image
 from .atomic import atomic_write_bytes
 from .errors import FormatError
 
-__all__ = ["VOID", "davis_palette", "read_mask_png", "encode_mask_png", "write_mask_png"]
+__all__ = [
+    "VOID",
+    "davis_palette",
+    "read_mask_png",
+    "mask_png_image",
+    "encode_mask_png",
+    "write_mask_png",
+]
 
 VOID = 255
 
@@ -70,12 +77,18 @@ def read_mask_png(
     return ids
 
 
-def encode_mask_png(ids: np.ndarray) -> bytes:
-    """Encode uint8 ``(H, W)`` object ids as a palette PNG with the DAVIS palette."""
+def mask_png_image(ids: np.ndarray) -> Image.Image:
+    """uint8 ``(H, W)`` object ids as a palette ("P") image carrying the DAVIS palette."""
     if ids.ndim != 2:
         raise ValueError(f"expected (H, W) ids, got shape {ids.shape}")
     img = Image.fromarray(ids.astype(np.uint8), mode="P")
     img.putpalette(davis_palette().reshape(-1).tolist())
+    return img
+
+
+def encode_mask_png(ids: np.ndarray) -> bytes:
+    """Encode uint8 ``(H, W)`` object ids as a palette PNG with the DAVIS palette."""
+    img = mask_png_image(ids)
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=False)
     return buf.getvalue()

@@ -19,7 +19,8 @@ from vis_pipelines.clusternet.parts import arrays_hash, make_part, part_is_curre
 from vis_pipelines.clusternet.report import report_tables
 from vis_pipelines.clusternet.sequence import segment_sequence
 from vis_pipelines.datasets import DAVISSequences, FlowSequences, FlowStore
-from vis_pipelines.formats import FormatError, davis_palette, read_image
+from vis_pipelines.formats import FormatError, read_image
+from vis_pipelines.formats.davis import mask_png_image
 from vis_pipelines.parameters import coerce_params
 from vis_pipelines.provenance import params_hash
 
@@ -234,12 +235,6 @@ def segment_as_released(
     return _segment("as_released", flows, index, params, done, gt, source)
 
 
-def _png(mask: np.ndarray) -> Image.Image:
-    img = Image.fromarray(mask.astype(np.uint8), mode="L")
-    img.putpalette(davis_palette().ravel().tolist())  # "L" + palette -> DAVIS palette PNG
-    return img
-
-
 class _SequencePNGs:
     """Decodes one part's masks on first use and frees them after the last frame's PNG."""
 
@@ -254,7 +249,7 @@ class _SequencePNGs:
                 raise FormatError(
                     f"{len(self._masks)} masks for {self._n} frames", record=f"sequence {self._seq}"
                 )
-        img = _png(self._masks[t])
+        img = mask_png_image(self._masks[t])
         if t == self._n - 1:
             self._masks = None
         return img
