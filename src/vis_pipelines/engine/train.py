@@ -168,6 +168,7 @@ def train_model(
         else (lambda: nullcontext())
     )
     step = start
+    saved: dict[str, Any] | None = None  # the state last handed to save_checkpoint
     bar = tqdm(
         total=cfg.max_steps,
         initial=start,
@@ -215,9 +216,8 @@ def train_model(
                 and world.rank == 0
                 and (done or step % cfg.checkpoint_every == 0)
             ):
-                save_checkpoint(
-                    training_state(model, optimizer, scheduler, scaler, step, record, generator)
-                )
+                saved = training_state(model, optimizer, scheduler, scaler, step, record, generator)
+                save_checkpoint(saved)
             if stop_at is not None and step >= stop_at:
                 break
     finally:
@@ -231,6 +231,8 @@ def train_model(
             elapsed,
             (step - start) / elapsed,
         )
+    if saved is not None and saved["step"] == step:
+        return saved  # the final checkpoint is the final state: not copied a second time
     return training_state(model, optimizer, scheduler, scaler, step, record, generator)
 
 
