@@ -123,3 +123,62 @@ def test_unlabeled_set_is_refused():
     unlabeled = type(videos)(data, frame_source=videos.frame_source)
     with pytest.raises(ValueError, match="annotations"):
         ClipDataset(unlabeled, tiny_train_config())
+
+
+def test_background_is_the_complement_of_all_instances_without_strokes():
+    videos = tiny_video_set()
+    cfg = tiny_train_config(scale_range=(1.0, 1.0), flip_prob=0.0)
+    ds = ClipDataset(videos, cfg)
+    for index in range(4):
+        s = ds[index]
+        gt, _ = videos.instance_masks(s["video_id"], s["frame_indices"])
+        np.testing.assert_array_equal(s["background"], (~gt.any(0)).astype(np.uint8))
+        assert not (s["background"].astype(bool) & s["masks"].any(0).astype(bool)).any()
+
+
+def test_padding_is_neither_instance_nor_background():
+    videos = tiny_video_set()
+    h, w = videos.videos[0]["height"], videos.videos[0]["width"]
+    # Half-size frames in a full-size crop: the bottom and right halves are padding.
+    cfg = tiny_train_config(scale_range=(0.5, 0.5), flip_prob=0.0, crop_size=(h, w))
+    s = ClipDataset(videos, cfg)[0]
+    assert s["background"][:, : h // 2 - 1, : w // 2 - 1].any()
+    assert not s["background"][:, h // 2 + 1 :].any()
+    assert not s["background"][:, :, w // 2 + 1 :].any()
+    assert not s["masks"][..., h // 2 + 1 :, :].any()
+
+
+def test_background_strokes_come_from_null_category_annotations():
+    from vis_pipelines.formats.rle import encode_masks
+
+    videos = tiny_video_set()
+    data = videos.data
+    anns = list(data["annotations"])
+    strokes = {}
+    for k, video in enumerate(data["videos"]):
+        t, h, w = video["length"], video["height"], video["width"]
+        stroke = np.zeros((t, h, w), np.uint8)
+        stroke[:, 2, 5 : 5 + 10 + k] = 1  # a horizontal background stroke in every frame
+        strokes[video["id"]] = stroke
+        anns.append(
+            {
+                "id": 10_000 + k,
+                "video_id": video["id"],
+                "category_id": None,
+                "segmentations": encode_masks(stroke.astype(bool)),
+                "areas": [int(m.sum()) for m in stroke],
+                "bboxes": [[5, 2, 10 + k, 1]] * t,
+                "iscrowd": 0,
+            }
+        )
+    scribbled = videos.with_data({**data, "annotations": anns})
+    h, w = data["videos"][0]["height"], data["videos"][0]["width"]
+    cfg = tiny_train_config(scale_range=(1.0, 1.0), flip_prob=0.0, crop_size=(h, w))
+    ds = ClipDataset(scribbled, cfg)
+    first = data["videos"][0]["id"]
+    assert len(ds.anns[first]) == len(videos.annotations_for(first))  # strokes are no instance
+    for index in range(4):
+        s = ds[index]
+        np.testing.assert_array_equal(s["background"], strokes[s["video_id"]][s["frame_indices"]])
+    clips, targets = collate_clips([ds[0], ds[1]])
+    assert targets[0]["background"].shape == clips.shape[1:2] + clips.shape[3:]

@@ -54,9 +54,14 @@ def sample_frames(
 class ClipDataset(Dataset):
     """Map-style dataset: global sample index → (frames ``[T, H, W, 3]`` uint8, labels, masks).
 
+    Each sample also carries ``background [T, H, W]``: the labelled background pixels, i.e. the
+    union of the video's ``category_id: null`` annotations (scribble datasets' background strokes)
+    or, for a dataset without them (full masks), every image pixel outside all instance masks.
+    Padding added by the crop is neither instance nor background.
+
     Args:
         video_set: labelled YouTube-VIS-format videos (annotations with ``category_id: null``,
-            such as scribble backgrounds, are not instances and are skipped).
+            such as scribble backgrounds, are not instances: they form the background map).
         cfg: frames per clip, frame range, crop size, scale jitter, flip, seed.
         categories: class index order (default: sorted category ids of ``video_set``).
     """
@@ -75,6 +80,10 @@ class ClipDataset(Dataset):
         self.video_ids = video_set.video_ids
         self.anns = {
             vid: [a for a in video_set.annotations_for(vid) if a["category_id"] is not None]
+            for vid in self.video_ids
+        }
+        self.backgrounds = {
+            vid: [a for a in video_set.annotations_for(vid) if a["category_id"] is None]
             for vid in self.video_ids
         }
         unknown = {a["category_id"] for anns in self.anns.values() for a in anns} - set(self._label)
@@ -103,16 +112,35 @@ class ClipDataset(Dataset):
         for n, ann in enumerate(anns):
             masks[n] = self.video_set.masks(ann, idx)
         labels = np.array([self._label[a["category_id"]] for a in anns], dtype=np.int64)
-        frames, masks = augment_clip(frames, masks, self.cfg, rng)
+        background = self._background(vid, idx, masks)
+        # The background map rides along as one more mask channel through the augmentation.
+        frames, stacked = augment_clip(
+            frames, np.concatenate([masks, background[None]]), self.cfg, rng
+        )
+        masks, background = stacked[:-1], stacked[-1]
         # Instances absent from every frame of the (cropped) clip are not targets.
         keep = masks.reshape(len(masks), -1).any(1) if len(masks) else np.zeros(0, bool)
         return {
             "frames": frames,
             "labels": labels[keep],
             "masks": masks[keep],
+            "background": background,
             "video_id": vid,
             "frame_indices": idx,
         }
+
+
+    def _background(self, vid: int, idx: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """Labelled background ``uint8 [T, H, W]`` of the clip's frames (see the class docstring)."""
+        strokes = self.backgrounds[vid]
+        if strokes:
+            out = np.zeros(masks.shape[1:], dtype=np.uint8)
+            for ann in strokes:
+                out |= self.video_set.masks(ann, idx)
+            return out
+        if len(masks) == 0:
+            return np.ones(masks.shape[1:], dtype=np.uint8)
+        return (~masks.any(0)).astype(np.uint8)
 
 
 def augment_clip(
@@ -153,10 +181,15 @@ def augment_clip(
 def collate_clips(
     samples: list[dict[str, Any]],
 ) -> tuple[torch.Tensor, list[dict[str, torch.Tensor]]]:
-    """Batch: clips ``uint8 [B, T, 3, H, W]`` and targets ``[{labels [G], masks [G, T, H, W]}]``."""
+    """Batch: clips ``uint8 [B, T, 3, H, W]`` and targets
+    ``[{labels [G], masks [G, T, H, W], background [T, H, W]}]``."""
     clips = torch.from_numpy(np.stack([s["frames"] for s in samples])).permute(0, 1, 4, 2, 3)
     targets = [
-        {"labels": torch.from_numpy(s["labels"]), "masks": torch.from_numpy(s["masks"])}
+        {
+            "labels": torch.from_numpy(s["labels"]),
+            "masks": torch.from_numpy(s["masks"]),
+            "background": torch.from_numpy(s["background"]),
+        }
         for s in samples
     ]
     return clips.contiguous(), targets

@@ -94,7 +94,9 @@ class InferenceConfig:
     frame_chunk: int = 8  # frames encoded / upsampled at once (bounds memory on long videos)
     min_size: int | None = None  # resize so the shorter side is this (None: native size)
     max_size: int | None = None  # cap on the longer side after resizing
-    mask_threshold: float = 0.0  # mask logit threshold (0 = probability 0.5)
+    # Threshold on the model's mask scores: logits for sigmoid models (0 = probability 0.5),
+    # softmax-over-queries probabilities for Cluster2Former (its paper uses 0.1).
+    mask_threshold: float = 0.0
 
     def __post_init__(self) -> None:
         check_field_types(self, "inference")

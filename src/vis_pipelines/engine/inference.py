@@ -68,12 +68,14 @@ def predict_video(
     ]
     outputs = model.decode(mask_features, features, t)
     scores, labels, queries = topk_instances(outputs["pred_logits"][0], cfg.topk)
+    # Sigmoid models threshold logits; query-softmax models (Cluster2Former) probabilities.
+    mask_scores = model.mask_scores(outputs["pred_masks"])[0]
     padded = model.padded_size(ih, iw)
     out = []
     for score, label, q in zip(scores.tolist(), labels.tolist(), queries.tolist(), strict=True):
         segs: list[dict[str, Any] | None] = []
         for masks in instance_masks(
-            outputs["pred_masks"][0, q],
+            mask_scores[q],
             image_size=(ih, iw),
             padded_size=padded,
             output_size=(h, w),

@@ -2,8 +2,9 @@
 
 As in Mask2Former-VIS, every (query, class) pair is a candidate scored by the class probability;
 the ``topk`` best pairs become instances whose mask is the query's mask volume, upsampled to the
-padded input size, cropped to the image and resized to the video's size, thresholded at logit 0.
-Masks are produced a few frames at a time so memory does not grow with video length × resolution.
+padded input size, cropped to the image, resized to the video's size and thresholded (logit 0 by
+default; query-softmax models such as Cluster2Former threshold probabilities). Masks are produced
+a few frames at a time so memory does not grow with video length × resolution.
 """
 
 from __future__ import annotations
@@ -49,12 +50,13 @@ def instance_masks(
     """Binary masks of one instance, ``frame_chunk`` frames at a time.
 
     Args:
-        mask_logits: ``Tensor[T, h, w]`` at 1/4 of the padded input.
+        mask_logits: ``Tensor[T, h, w]`` mask scores (logits, or query-softmax probabilities)
+            at 1/4 of the padded input.
         image_size: (H, W) of the model input before padding.
         padded_size: (H, W) of the padded input.
         output_size: (H, W) of the video (masks are resized to it when the input was resized).
         frame_chunk: frames upsampled at once.
-        threshold: logit threshold (0 = probability 0.5).
+        threshold: score threshold (for logits, 0 = probability 0.5).
 
     Yields:
         ``Tensor[t, H_out, W_out]`` bool, in frame order.

@@ -23,7 +23,15 @@ from .mask2former import VideoMaskedTransformerDecoder
 from .matcher import HungarianMatcher
 from .pixel_decoder import MSDeformAttnPixelDecoder
 
-__all__ = ["VideoMask2Former", "build_mask2former", "build_backbone", "build_criterion"]
+__all__ = [
+    "MASK_ACTIVATIONS",
+    "VideoMask2Former",
+    "build_mask2former",
+    "build_backbone",
+    "build_criterion",
+]
+
+MASK_ACTIVATIONS = ("sigmoid", "query_softmax")
 
 
 class VideoMask2Former(nn.Module):
@@ -37,6 +45,10 @@ class VideoMask2Former(nn.Module):
         pixel_mean / pixel_std: RGB normalisation of 0–255 input.
         size_divisibility: inputs are zero-padded (bottom/right) to a multiple of this.
         deep_supervision: also supervise the prediction made before each decoder layer.
+        mask_activation: how mask logits become mask scores at inference: ``"sigmoid"`` (each
+            query independently; scores are logits compared with a logit threshold) or
+            ``"query_softmax"`` (queries compete for each pixel, Cluster2Former; scores are
+            probabilities).
     """
 
     def __init__(
@@ -50,8 +62,14 @@ class VideoMask2Former(nn.Module):
         pixel_std: tuple[float, ...] = (58.395, 57.12, 57.375),
         size_divisibility: int = 32,
         deep_supervision: bool = True,
+        mask_activation: str = "sigmoid",
     ):
         super().__init__()
+        if mask_activation not in MASK_ACTIVATIONS:
+            raise ValueError(
+                f"mask_activation must be one of {MASK_ACTIVATIONS}, got {mask_activation!r}"
+            )
+        self.mask_activation = mask_activation
         self.deep_supervision = deep_supervision
         self.backbone = backbone
         self.pixel_decoder = pixel_decoder
@@ -89,6 +107,15 @@ class VideoMask2Former(nn.Module):
         """Run the video decoder over clips of ``num_frames`` frames (see the decoder's contract)."""
         return self.decoder(features, mask_features, num_frames=num_frames)
 
+    def mask_scores(self, pred_masks: Tensor) -> Tensor:
+        """Per-pixel scores of ``pred_masks (Tensor[B, Q, T, h, w])`` that inference thresholds.
+
+        ``"sigmoid"``: the logits themselves; ``"query_softmax"``: softmax over the Q queries.
+        """
+        if self.mask_activation == "query_softmax":
+            return pred_masks.float().softmax(dim=1)
+        return pred_masks
+
     def forward(
         self,
         clips: Tensor,
@@ -111,13 +138,16 @@ class VideoMask2Former(nn.Module):
         if self.criterion is None or targets is None:
             raise ValueError("training needs a criterion and targets")
         ph, pw = self.padded_size(*clips.shape[-2:])
+        pad = (0, pw - clips.shape[-1], 0, ph - clips.shape[-2])
+        # Every per-pixel target (instance masks, the background map) is padded like the input.
         padded = [
             {
-                "labels": tgt["labels"].to(self.device),
-                "masks": F.pad(
-                    tgt["masks"].to(self.device, torch.float32),
-                    (0, pw - clips.shape[-1], 0, ph - clips.shape[-2]),
-                ),
+                key: (
+                    value.to(self.device)
+                    if key == "labels"
+                    else F.pad(value.to(self.device, torch.float32), pad)
+                )
+                for key, value in tgt.items()
             }
             for tgt in targets
         ]
@@ -168,11 +198,16 @@ def _weight_dict(cfg: Mask2FormerConfig) -> dict[str, float]:
 
 
 def build_mask2former(
-    cfg: Mask2FormerConfig, num_classes: int, *, criterion: SetCriterion | None = None
+    cfg: Mask2FormerConfig,
+    num_classes: int,
+    *,
+    criterion: SetCriterion | None = None,
+    mask_activation: str = "sigmoid",
 ) -> VideoMask2Former:
     """Assemble a Mask2Former-VIS model for ``num_classes`` categories.
 
-    ``criterion`` overrides the default one (families replace losses and matching).
+    ``criterion`` overrides the default one (families replace losses and matching);
+    ``mask_activation`` is the inference mask rule (see :class:`VideoMask2Former`).
     """
     backbone = build_backbone(cfg)
     pixel_decoder = MSDeformAttnPixelDecoder(
@@ -205,6 +240,7 @@ def build_mask2former(
         pixel_std=tuple(cfg.pixel_std),
         size_divisibility=cfg.size_divisibility,
         deep_supervision=cfg.deep_supervision,
+        mask_activation=mask_activation,
     )
     if cfg.init_checkpoint:
         # The class head of another dataset (COCO -> YouTube-VIS) is reported and left at init.
