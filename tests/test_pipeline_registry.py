@@ -22,6 +22,7 @@ def test_default_is_the_sum_of_all_pipelines() -> None:
         "optical_flow_fbms",
         "optical_flow_segtrackv2",
         "mask2former_ytvis19",
+        "cluster2former_ytvis19",
         "clusternet_davis16",
         "clusternet_fbms",
         "clusternet_segtrackv2",
@@ -76,3 +77,21 @@ def test_empty_evaluation_is_dropped(monkeypatch) -> None:
     monkeypatch.setattr(pipeline_registry, "_build_unloaded", lambda found: None)
     monkeypatch.setattr(evaluation_pipeline, "_INSTANCES", {})
     assert "evaluation" not in register_pipelines()
+
+
+def test_cluster2former_holds_three_variants_and_shares_the_baseline() -> None:
+    pipelines = register_pipelines()
+    names = {n.name for n in pipelines["cluster2former"].nodes}
+    for variant in ("mask2former", "maskcluster2former", "cluster2former"):
+        assert {f"{variant}.train_node", f"{variant}.evaluate_ytvis_node"} <= names
+    assert "cluster2former.comparison_node" in names
+    # (a) is the mask2former pipeline's own nodes: the default run trains it once.
+    assert {n.name for n in pipelines["mask2former"].nodes} <= names
+    default = [n.name for n in pipelines["__default__"].nodes]
+    assert default.count("mask2former.train_node") == 1
+    # (c) trains on the scribbles pipeline's output.
+    assert "synthvis_train.scribbles" in pipelines["cluster2former"].inputs()
+    evaluation = {n.name for n in pipelines["evaluation"].nodes}
+    assert {"maskcluster2former.evaluate_ytvis_node", "cluster2former.evaluate_ytvis_node"} <= (
+        evaluation
+    )

@@ -50,6 +50,12 @@ def register_pipelines() -> dict[str, Pipeline]:
     from vis_pipelines.pipelines.mask2former import create_real_data_pipeline
 
     pipelines["mask2former_ytvis19"] = create_real_data_pipeline("ytvis19")
+    # The three supervision variants on the same split (--pipelines cluster2former_ytvis19).
+    from vis_pipelines.pipelines.cluster2former import (
+        create_real_data_pipeline as create_cluster2former_real_data,
+    )
+
+    pipelines["cluster2former_ytvis19"] = create_cluster2former_real_data("ytvis19")
     # Unsupervised VOS on real data with RAFT-large flow (kedro run --env paper --pipelines
     # optical_flow_davis16 clusternet_davis16 ...), kept out of `evaluation` and the default run.
     from vis_pipelines.pipelines.clusternet import create_clusternet_pipeline

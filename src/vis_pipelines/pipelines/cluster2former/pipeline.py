@@ -1,0 +1,85 @@
+"""``cluster2former`` pipeline: (a) Mask2Former-VIS, (b) MaskCluster2Former, (c) Cluster2Former.
+
+(a) is the ``mask2former`` pipeline itself (same nodes: in the default run it is trained once).
+(b) and (c) are :func:`create_vis_pipeline` instances with the Cluster2Former nodes, trained on the
+training set with full masks and on its scribbles (``<train_set>.scribbles``, written by the
+``scribbles`` pipeline). The comparison node (namespace ``cluster2former``) reads the three metrics
+files, so ``kedro run --pipelines cluster2former --namespaces maskcluster2former,cluster2former``
+re-uses an (a) already trained and scored by the ``mask2former`` pipeline (the DVC stage does so).
+"""
+
+from __future__ import annotations
+
+from kedro.pipeline import Node, Pipeline
+
+from vis_pipelines.pipelines.mask2former import create_pipeline as create_mask2former_pipeline
+from vis_pipelines.pipelines.mask2former import create_real_data_pipeline as mask2former_on
+from vis_pipelines.pipelines.mask2former import create_vis_pipeline
+
+from .nodes import predict_cluster2former, supervision_table, train_cluster2former
+
+__all__ = ["create_pipeline", "create_real_data_pipeline", "create_variants_pipeline", "VARIANTS"]
+
+# (b) and (c): name -> whether it trains on the scribbles of the training set
+VARIANTS = {"maskcluster2former": False, "cluster2former": True}
+
+
+def create_variants_pipeline(
+    *, dataset: str, train_set: str, eval_set: str, suffix: str = "", register: bool = True
+) -> Pipeline:
+    """(b), (c) and the comparison with (a) = ``mask2former<suffix>`` on one dataset.
+
+    Namespaces are ``<variant><suffix>`` (e.g. ``cluster2former_ytvis19``); parameters are the
+    variants' own (``params:cluster2former.*``), whatever the dataset.
+    """
+    variants = [
+        create_vis_pipeline(
+            model=name,
+            train_func=train_cluster2former,
+            predict_func=predict_cluster2former,
+            train_set=f"{train_set}.scribbles" if scribbles else train_set,
+            eval_set=eval_set,
+            dataset=dataset,
+            namespace=f"{name}{suffix}",
+            register=register,
+        )
+        for name, scribbles in VARIANTS.items()
+    ]
+    models = ("mask2former", *VARIANTS)
+    comparison = Pipeline(
+        [
+            Node(
+                func=supervision_table,
+                inputs=[
+                    *(f"{m}{suffix}.metrics" for m in models),
+                    f"{train_set}.scribble_summary",
+                    *(f"params:{m}.{part}" for m in models for part in ("model", "train")),
+                ],
+                outputs=[
+                    f"cluster2former{suffix}.comparison_table",
+                    f"cluster2former{suffix}.comparison_csv",
+                ],
+                name="comparison_node",
+                namespace=f"cluster2former{suffix}",
+            )
+        ]
+    )
+    return sum(variants, Pipeline([])) + comparison
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """The three supervision variants on SynthVIS and their comparison table."""
+    return create_mask2former_pipeline() + create_variants_pipeline(
+        dataset="synthvis", train_set="synthvis_train", eval_set="synthvis_valid"
+    )
+
+
+def create_real_data_pipeline(dataset: str) -> Pipeline:
+    """The three variants on a real dataset's local split (``--env paper``; not in the default run)."""
+    return mask2former_on(dataset) + create_variants_pipeline(
+        dataset=dataset,
+        train_set=f"{dataset}_local_train",
+        eval_set=f"{dataset}_local_holdout",
+        suffix=f"_{dataset}",
+        register=False,
+    )
