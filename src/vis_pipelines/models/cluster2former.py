@@ -36,7 +36,7 @@ from torch import Tensor
 from .config import Mask2FormerConfig
 from .criterion import SetCriterion
 from .point_sampling import point_sample
-from .vis_model import VideoMask2Former, build_mask2former
+from .vis_model import VideoMask2Former, build_mask2former, layer_weight_dict
 
 __all__ = [
     "BACKGROUND",
@@ -368,13 +368,9 @@ class ClusterCriterion(SetCriterion):
 def build_cluster_criterion(cfg: Cluster2FormerConfig, num_classes: int) -> ClusterCriterion:
     """The constraint + class criterion with the configured weights (every layer supervised)."""
     base = {"loss_ce": cfg.class_weight, "loss_cluster": cfg.cluster_weight}
-    weights = dict(base)
-    if cfg.deep_supervision:
-        for i in range(cfg.dec_layers):
-            weights.update({f"{k}_{i}": v for k, v in base.items()})
     return ClusterCriterion(
         num_classes=num_classes,
-        weight_dict=weights,
+        weight_dict=layer_weight_dict(base, cfg),
         eos_coef=cfg.no_object_weight,
         points_per_instance=cfg.points_per_instance,
         background_points=cfg.background_points,

@@ -29,6 +29,7 @@ __all__ = [
     "build_mask2former",
     "build_backbone",
     "build_criterion",
+    "layer_weight_dict",
 ]
 
 MASK_ACTIVATIONS = ("sigmoid", "query_softmax")
@@ -187,14 +188,18 @@ def build_criterion(cfg: Mask2FormerConfig, num_classes: int) -> SetCriterion:
     )
 
 
+def layer_weight_dict(base: dict[str, float], cfg: Mask2FormerConfig) -> dict[str, float]:
+    """``base`` loss weights, repeated as ``<key>_<i>`` for every supervised decoder layer."""
+    out = dict(base)
+    if cfg.deep_supervision:
+        for i in range(cfg.dec_layers):
+            out.update({f"{k}_{i}": v for k, v in base.items()})
+    return out
+
+
 def _weight_dict(cfg: Mask2FormerConfig) -> dict[str, float]:
     base = {"loss_ce": cfg.class_weight, "loss_mask": cfg.mask_weight, "loss_dice": cfg.dice_weight}
-    if not cfg.deep_supervision:
-        return base
-    out = dict(base)
-    for i in range(cfg.dec_layers):
-        out.update({f"{k}_{i}": v for k, v in base.items()})
-    return out
+    return layer_weight_dict(base, cfg)
 
 
 def build_mask2former(
