@@ -13,6 +13,7 @@ from .ytvis import (
     category_split_ap,
     evaluate_ytvis,
     format_summary,
+    pr_curve_table,
     run_ytvis_eval,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "evaluate_ytvis",
     "format_summary",
     "category_split_ap",
+    "pr_curve_table",
     "DAVIS_KEYS",
     "TASKS",
     "davis_scores",

@@ -53,6 +53,7 @@ __all__ = [
     "evaluate_ytvis",
     "format_summary",
     "category_split_ap",
+    "pr_curve_table",
 ]
 
 log = logging.getLogger(__name__)
@@ -254,6 +255,29 @@ def category_split_ap(evaluation: YTVISEvaluation, split_field: str) -> dict[str
         f"AP_{value}": _mean_defined(evaluation.precision[:, :, ks, a_all, m_last])
         for value, ks in sorted(by_value.items())
     }
+
+
+def pr_curve_table(
+    evaluation: YTVISEvaluation, iou_thresholds: Sequence[float] = (0.5, 0.75)
+) -> pd.DataFrame:
+    """Category-averaged precision (percent) at each recall point, one column per IoU threshold.
+
+    Area ``all`` and the largest ``maxDets``, averaged over the categories with a defined curve,
+    exactly the numbers that AP50 / AP75 average over recall (so the column means equal them).
+    Columns: ``recall`` (0-100), ``precision_iou50``, ``precision_iou75`` (None where no category
+    is defined).
+    """
+    params = evaluation.params
+    table: dict[str, Any] = {"recall": 100.0 * params.rec_thrs}
+    for thr in iou_thresholds:
+        hits = np.flatnonzero(np.isclose(params.iou_thrs, thr))
+        if hits.size == 0:
+            raise ValueError(f"IoU threshold {thr} is not one of {params.iou_thrs.tolist()}")
+        p = evaluation.precision[hits[0], :, :, 0, -1]  # (R, K)
+        defined = p[0] > -1  # an undefined category is -1 at every recall point
+        column = 100.0 * p[:, defined].mean(axis=1) if defined.any() else [None] * len(p)
+        table[f"precision_iou{round(100 * thr)}"] = column
+    return pd.DataFrame(table)
 
 
 # --------------------------------------------------------------------------------------------
@@ -645,6 +669,7 @@ def evaluate_ytvis(
     ``summary`` holds AP AP50 AP75 APs APm APl AR1 AR10 AR100 ARs ARm ARl in percent (0-100) and,
     with ``split_field`` (``partition``, ``split``, ``frequency``), ``AP_<value>`` per category
     group. Undefined numbers (no ground truth in that range) are ``None``, never 0 or NaN.
+    ``pr_curve`` is :func:`pr_curve_table` (precision over recall at IoU .50 and .75).
     """
     ev = run_ytvis_eval(gt, results, validate=validate, workers=workers)
     summary: dict[str, float | None] = {name: _pct(ev.stats[name]) for name in STAT_NAMES}
@@ -656,7 +681,12 @@ def evaluate_ytvis(
         len(ev.video_ids),
         len(ev.category_ids),
     )
-    return {"summary": summary, "per_video": ev.per_video, "per_category": ev.per_category}
+    return {
+        "summary": summary,
+        "per_video": ev.per_video,
+        "per_category": ev.per_category,
+        "pr_curve": pr_curve_table(ev),
+    }
 
 
 def _fmt(x: float | None) -> str:

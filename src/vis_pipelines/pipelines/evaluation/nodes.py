@@ -42,8 +42,11 @@ class DavisEvaluationParams:
 
 def ytvis_metrics(
     ground_truth: dict[str, Any], predictions: list[dict[str, Any]], params: YTVISEvaluationParams
-) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """Node: YouTube-VIS AP → (metrics record, per-video table, per-category table).
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Node: YouTube-VIS AP → (metrics record, per-video table, per-category table, PR curve).
+
+    The PR curve is the category-averaged precision at IoU .50 and .75 over the 101 recall
+    points (``recall``, ``precision_iou50``, ``precision_iou75``; percent), for the plots.
 
     Args:
         ground_truth: labelled YouTube-VIS dict.
@@ -56,7 +59,12 @@ def ytvis_metrics(
     )
     # The worker count changes no number, so it stays out of the parameter hash.
     hashed = {k: v for k, v in asdict(p).items() if k != "workers"}
-    return metrics_record(out["summary"], hashed), out["per_video"], out["per_category"]
+    return (
+        metrics_record(out["summary"], hashed),
+        out["per_video"],
+        out["per_category"],
+        out["pr_curve"],
+    )
 
 
 def davis_metrics(

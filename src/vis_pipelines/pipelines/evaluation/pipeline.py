@@ -34,13 +34,18 @@ def register_evaluation(name: str, pipeline: Pipeline) -> Pipeline:
 
 
 def create_ytvis_evaluation_pipeline() -> Pipeline:
-    """Modular pipeline: ground_truth + predictions + params:evaluation → metrics and tables."""
+    """Modular pipeline: ground_truth + predictions + params:evaluation → metrics and tables.
+
+    Outputs: ``metrics``, ``per_video_metrics``, ``per_category_metrics`` and ``pr_curve``
+    (namespaced ``<model>.pr_curve``: ``conf/base/catalog_reporting.yml`` places it at
+    ``data/08_reporting/<model>/pr_curve_synthvis.csv``).
+    """
     return Pipeline(
         [
             Node(
                 func=ytvis_metrics,
                 inputs=["ground_truth", "predictions", "params:evaluation"],
-                outputs=["metrics", "per_video_metrics", "per_category_metrics"],
+                outputs=["metrics", "per_video_metrics", "per_category_metrics", "pr_curve"],
                 name="evaluate_ytvis_node",
             ),
         ]
