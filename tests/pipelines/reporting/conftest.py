@@ -1,0 +1,6 @@
+"""Share the tiny reporting project of tests/reporting with the pipeline tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "reporting"))
