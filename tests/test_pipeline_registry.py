@@ -95,3 +95,9 @@ def test_cluster2former_holds_three_variants_and_shares_the_baseline() -> None:
     assert {"maskcluster2former.evaluate_ytvis_node", "cluster2former.evaluate_ytvis_node"} <= (
         evaluation
     )
+
+
+def test_default_run_writes_reports_last() -> None:
+    names = [n.name for n in register_pipelines()["__default__"].nodes]
+    first = names.index("reporting.reporting_inputs_node")
+    assert all(names.index(n) < first for n in names if n.endswith("evaluate_ytvis_node"))

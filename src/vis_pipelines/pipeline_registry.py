@@ -36,7 +36,12 @@ def register_pipelines() -> dict[str, Pipeline]:
     else:
         # No model pipeline yet: nothing to re-score, and Kedro refuses an empty pipeline.
         pipelines.pop("evaluation", None)
-    pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
+    # Reporting reads files, so nothing would order it after the models: in the default run its
+    # first node takes the other pipelines' metrics outputs, which makes the reports come last.
+    from vis_pipelines.pipelines.reporting import create_pipeline as create_reporting
+
+    rest = sum((p for name, p in pipelines.items() if name != "reporting"), Pipeline([]))
+    pipelines["__default__"] = rest + create_reporting(after=rest)
     # Real-data flow precomputation (kedro run --env paper --pipelines optical_flow_davis16 ...):
     # outside the default run, which needs nothing but SynthVIS.
     from vis_pipelines.pipelines.optical_flow import create_flow_pipeline
