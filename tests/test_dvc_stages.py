@@ -78,3 +78,41 @@ def test_dvc_repro_dry_run_plans_every_stage(tmp_path) -> None:
     for name, stage in _stages().items():
         assert f"Running stage '{name}'" in out.stdout, name
         assert stage["cmd"] in out.stdout
+
+
+def test_dvc_lock_records_the_current_code_and_params(tmp_path) -> None:
+    """`dvc status` after the recorded run: only data (absent from a fresh clone) may differ.
+
+    dvc.lock is written by `dvc repro`; a code, conf or parameter dependency that changed since then
+    means the committed lock (and the numbers in README) no longer belong to this code.
+    """
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    dvc = shutil.which("dvc") or str(Path(sys.executable).parent / "dvc")
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "KEDRO_DISABLE_TELEMETRY": "true"}
+    out = subprocess.run(
+        [dvc, "status", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    status = json.loads(out.stdout or "{}")
+    stale = {
+        f"{stage}: {path}"
+        for stage, items in status.items()
+        for item in items
+        if isinstance(item, dict)
+        for path in item.get("changed deps", {})
+        if not path.startswith("data/")
+    }
+    assert not stale, (
+        f"run `dvc repro` and commit dvc.lock; changed since the lock: {sorted(stale)}"
+    )
