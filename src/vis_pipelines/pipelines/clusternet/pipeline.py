@@ -16,15 +16,15 @@ the environment variable ``VIS_CLUSTERNET_FLOWS`` names others (comma-separated,
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
 from vis_pipelines.clusternet.config import MODES
+from vis_pipelines.node_functions import bind_kwargs
 from vis_pipelines.pipelines.evaluation import (
     create_davis_evaluation_pipeline,
     register_evaluation,
@@ -68,11 +68,6 @@ _SEGMENT = {
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-def _bind(func: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
-    """``func`` with keyword arguments fixed, keeping its name and type hints for Kedro."""
-    return functools.update_wrapper(functools.partial(func, **kwargs), func)
-
-
 def metric_name(mode: str, source: str, dataset: str, *, default: bool) -> str:
     """DESIGN.md metric file name, e.g. ``clusternet_gt_free_gtflow__synthvis``."""
     suffix = "" if default else ("_gtflow" if source == GT_SOURCE else f"_{source}")
@@ -96,7 +91,7 @@ def _instance(
     template = Pipeline(
         [
             Node(
-                func=_bind(_SEGMENT[mode], source=source),
+                func=bind_kwargs(_SEGMENT[mode], source=source),
                 inputs=segment_inputs,
                 outputs="parts",
                 name="segment_node",
@@ -214,7 +209,7 @@ def create_clusternet_pipeline(
             instances.append(instance)
             rows.append({"mode": mode, "flow": name, "metrics": metric})
     report = Node(
-        func=_bind(report_clusternet, rows=rows, dataset=dataset),
+        func=bind_kwargs(report_clusternet, rows=rows, dataset=dataset),
         inputs=[f"clusternet_metrics_{row['metrics']}" for row in rows]
         + [f"clusternet.{dataset}.{row['flow']}.{row['mode']}.parts" for row in rows],
         outputs=[f"clusternet_report_md_{dataset}", f"clusternet_report_csv_{dataset}"],

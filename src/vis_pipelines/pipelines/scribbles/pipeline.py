@@ -14,13 +14,14 @@ before it reads parameters, so the set of namespaces cannot come from ``paramete
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from kedro.pipeline import Node, Pipeline
+
+from vis_pipelines.node_functions import bind_kwargs
 
 from .nodes import assemble_scribble_dataset, preview_scribbles, scribble_shard, validate_scribbles
 
@@ -33,11 +34,6 @@ SHARDS_ENV = "VIS_SCRIBBLES_SHARDS"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _bind(func: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
-    """``func`` with keyword arguments fixed, keeping its name and type hints for Kedro."""
-    return functools.update_wrapper(functools.partial(func, **kwargs), func)
-
-
 def create_scribbles_pipeline(source: str, shards: int = DEFAULT_SHARDS) -> Pipeline:
     """The scribble pipeline for one source catalog entry, under the namespace ``source``."""
     if not _NAME.match(source):
@@ -47,7 +43,7 @@ def create_scribbles_pipeline(source: str, shards: int = DEFAULT_SHARDS) -> Pipe
     parts = [f"scribble_parts_{k}" for k in range(shards)]
     nodes = [
         Node(
-            func=_bind(scribble_shard, shard=k, shards=shards, source_name=source),
+            func=bind_kwargs(scribble_shard, shard=k, shards=shards, source_name=source),
             inputs=["source", "params:scribbles.generator", "scribble_parts_done"],
             outputs=parts[k],
             name=f"scribble_shard_{k}_node",
@@ -56,13 +52,13 @@ def create_scribbles_pipeline(source: str, shards: int = DEFAULT_SHARDS) -> Pipe
     ]
     nodes += [
         Node(
-            func=_bind(assemble_scribble_dataset, source_name=source),
+            func=bind_kwargs(assemble_scribble_dataset, source_name=source),
             inputs=["source", "params:scribbles.generator", *parts],
             outputs=["scribbles", "scribble_stats", "scribble_summary", "scribble_report"],
             name="assemble_scribbles_node",
         ),
         Node(
-            func=_bind(validate_scribbles, source_name=source),
+            func=bind_kwargs(validate_scribbles, source_name=source),
             inputs=["source", "scribbles", "params:scribbles.generator"],
             outputs="scribble_validation",
             name="validate_scribbles_node",
