@@ -129,7 +129,6 @@ class ClipDataset(Dataset):
             "frame_indices": idx,
         }
 
-
     def _background(self, vid: int, idx: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """Labelled background ``uint8 [T, H, W]`` of the clip's frames (see the class docstring)."""
         strokes = self.backgrounds[vid]

@@ -205,10 +205,11 @@ def vote_counts(logits: Tensor, ids: Tensor, num_instances: int) -> Tensor:
     """
     q = logits.shape[1]
     votes = torch.zeros((num_instances, q), dtype=torch.int64, device=logits.device)
-    keep = ids.to(logits.device) >= 0
+    ids = ids.to(logits.device)
+    keep = ids >= 0
     if keep.any():
         winner = logits[keep].argmax(dim=1)
-        flat = ids.to(logits.device)[keep] * q + winner
+        flat = ids[keep] * q + winner
         votes += torch.bincount(flat, minlength=num_instances * q).view(num_instances, q)
     return votes
 

@@ -18,6 +18,7 @@ from vis_pipelines.engine.config import InferenceConfig, TrainConfig
 from vis_pipelines.models.cluster2former import Cluster2FormerConfig
 from vis_pipelines.models.config import Mask2FormerConfig
 from vis_pipelines.pipelines.mask2former.nodes import predict_vis_model, train_vis_model
+from vis_pipelines.reporting.tables import markdown_table
 
 __all__ = [
     "CLUSTER2FORMER_BUILDER",
@@ -180,28 +181,24 @@ def supervision_table(
     return _markdown(table), table
 
 
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "–"
-    return f"{value:.{digits}f}"
+# Markdown column names of the table's columns (the CSV keeps the column names).
+_MARKDOWN_COLUMNS = {
+    "variant": "variant",
+    "supervision": "supervision",
+    "labelled_object_pixels_pct": "labelled object pixels %",
+    **{k: k for k in TABLE_KEYS},
+    "AP_ratio_to_a": "AP / AP(a)",
+}
 
 
 def _markdown(table: pd.DataFrame) -> str:
+    shown = table[list(_MARKDOWN_COLUMNS)].rename(columns=_MARKDOWN_COLUMNS)
     lines = [
         "# Cluster2Former on SynthVIS: supervision compared at equal training budget",
         "",
         "Local SynthVIS valid split; same backbone, schedule and iteration budget for every row.",
         "",
-        "| variant | supervision | labelled object pixels % | AP | AP50 | AP75 | AR10 | AP / AP(a) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in table.itertuples(index=False):
-        lines.append(
-            f"| {row.variant} | {row.supervision} | {_fmt(row.labelled_object_pixels_pct)} | "
-            f"{_fmt(row.AP)} | {_fmt(row.AP50)} | {_fmt(row.AP75)} | {_fmt(row.AR10)} | "
-            f"{_fmt(row.AP_ratio_to_a, 3)} |"
-        )
-    lines += [
+        markdown_table(shown, metric_digits={"AP / AP(a)": 3}).rstrip("\n"),
         "",
         "Paper (YouTube-VIS 2019 val, R50): Mask2Former-VIS 46.4 AP, Cluster2Former 38.3 AP "
         "(ratio 0.83).",
