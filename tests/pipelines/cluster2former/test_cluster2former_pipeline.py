@@ -145,3 +145,18 @@ def test_unequal_budgets_are_refused():
     )  # fmt: skip
     assert table["AP_ratio_to_a"].tolist() == pytest.approx([1.0, 0.9, 0.8])
     assert "| 0.800 |" in md
+
+
+def test_real_data_comparison_names_its_dataset_and_split():
+    from vis_pipelines.pipelines.cluster2former import create_real_data_pipeline
+
+    node = next(
+        n for n in create_real_data_pipeline("ytvis19").nodes if n.name.endswith("comparison_node")
+    )
+    model, train = dict(MODEL), dict(TRAIN)
+    md, _ = node.func(
+        {"AP": 10.0}, {"AP": 9.0}, {"AP": 8.0}, {"coverage_pct": 0.5},
+        model, train, model, train, model, train,
+    )  # fmt: skip
+    assert md.startswith("# Cluster2Former on ytvis19:")
+    assert "ytvis19_local_holdout" in md and "SynthVIS" not in md

@@ -137,12 +137,16 @@ def supervision_table(
     mask_points_train: dict[str, Any],
     scribbles_model: dict[str, Any],
     scribbles_train: dict[str, Any],
+    *,
+    dataset: str = "SynthVIS",
+    split: str = "Local SynthVIS valid split",
 ) -> tuple[str, pd.DataFrame]:
     """Node: the (a) / (b) / (c) comparison as markdown and CSV (equal budgets checked first).
 
     Rows: Mask2Former-VIS (full masks), MaskCluster2Former (constraint loss on points from full
     masks), Cluster2Former (constraint loss on scribbles). Columns: AP, AP50, AP75, AR10, the ratio
-    ``AP / AP(a)`` and the share of object pixels the supervision labels.
+    ``AP / AP(a)`` and the share of object pixels the supervision labels. ``dataset`` and
+    ``split`` name what was scored in the markdown.
     """
     check_equal_budget(
         {
@@ -178,7 +182,7 @@ def supervision_table(
         "Cluster2Former / Mask2Former AP ratio: %s (paper on YouTube-VIS 2019: 38.3 / 46.4 = 0.83)",
         "n/a" if ratio_c is None or pd.isna(ratio_c) else f"{ratio_c:.3f}",
     )
-    return _markdown(table), table
+    return _markdown(table, dataset, split), table
 
 
 # Markdown column names of the table's columns (the CSV keeps the column names).
@@ -191,12 +195,12 @@ _MARKDOWN_COLUMNS = {
 }
 
 
-def _markdown(table: pd.DataFrame) -> str:
+def _markdown(table: pd.DataFrame, dataset: str, split: str) -> str:
     shown = table[list(_MARKDOWN_COLUMNS)].rename(columns=_MARKDOWN_COLUMNS)
     lines = [
-        "# Cluster2Former on SynthVIS: supervision compared at equal training budget",
+        f"# Cluster2Former on {dataset}: supervision compared at equal training budget",
         "",
-        "Local SynthVIS valid split; same backbone, schedule and iteration budget for every row.",
+        f"{split}; same backbone, schedule and iteration budget for every row.",
         "",
         markdown_table(shown, metric_digits={"AP / AP(a)": 3}).rstrip("\n"),
         "",

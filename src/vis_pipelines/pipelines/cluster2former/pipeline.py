@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Node, Pipeline
 
+from vis_pipelines.node_functions import bind_kwargs
 from vis_pipelines.pipelines.mask2former import create_pipeline as create_mask2former_pipeline
 from vis_pipelines.pipelines.mask2former import create_real_data_pipeline as mask2former_on
 from vis_pipelines.pipelines.mask2former import create_vis_pipeline
@@ -25,12 +26,20 @@ VARIANTS = {"maskcluster2former": False, "cluster2former": True}
 
 
 def create_variants_pipeline(
-    *, dataset: str, train_set: str, eval_set: str, suffix: str = "", register: bool = True
+    *,
+    dataset: str,
+    train_set: str,
+    eval_set: str,
+    suffix: str = "",
+    register: bool = True,
+    title: str = "SynthVIS",
+    split_note: str = "Local SynthVIS valid split",
 ) -> Pipeline:
     """(b), (c) and the comparison with (a) = ``mask2former<suffix>`` on one dataset.
 
     Namespaces are ``<variant><suffix>`` (e.g. ``cluster2former_ytvis19``); parameters are the
-    variants' own (``params:cluster2former.*``), whatever the dataset.
+    variants' own (``params:cluster2former.*``), whatever the dataset. ``title`` / ``split_note``
+    say in the comparison's markdown what was scored.
     """
     variants = [
         create_vis_pipeline(
@@ -49,7 +58,7 @@ def create_variants_pipeline(
     comparison = Pipeline(
         [
             Node(
-                func=supervision_table,
+                func=bind_kwargs(supervision_table, dataset=title, split=split_note),
                 inputs=[
                     *(f"{m}{suffix}.metrics" for m in models),
                     f"{train_set}.scribble_summary",
@@ -82,4 +91,9 @@ def create_real_data_pipeline(dataset: str) -> Pipeline:
         eval_set=f"{dataset}_local_holdout",
         suffix=f"_{dataset}",
         register=False,
+        title=dataset,
+        split_note=(
+            f"Local split `{dataset}_local_holdout` of the official training set (not comparable "
+            "with evaluation-server numbers)"
+        ),
     )
