@@ -4,13 +4,12 @@ A track is one RLE (or ``None``) per frame. The video-level IoU of a prediction 
 ground-truth object ``g`` is ``sum_t |d_t & g_t| / sum_t |d_t | g_t|``; a ``None`` frame counts as
 an empty mask, so frames where both are absent add nothing, and a zero union gives IoU 0.
 
-Speed: all areas of a video come from one ``pycocotools.mask.area`` call, and all same-category
-pairs of one frame from one ``pycocotools.mask.iou`` call (instead of two ``merge`` and two
-``area`` calls per pair and frame). pycocotools returns ratios, not pixel counts; with
-``iscrowd=1`` it returns ``|d & g| / |d|``, so multiplying by ``|d|`` and rounding recovers the
-exact integer intersection (counts are far below 2**52). Unions follow from the area totals, so
-the final division matches a pure-Python reference bit for bit. Pairs whose areas alone prove an
-IoU below the lowest AP threshold are not compared at all.
+Speed: all RLE strings of a video are parsed once, by the compiled kernels of
+:mod:`.rle_kernels` (pycocotools re-parses every string on every call, with Python overhead per
+object), and the intersections of all same-category (prediction, object) frame pairs are counted
+exactly by merging their runs in one compiled call. Unions follow from the area totals, so the
+final division matches a pure-Python reference bit for bit. Pairs whose areas alone prove an IoU
+below the lowest AP threshold are not compared at all.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from ..formats.errors import FormatError
+from .rle_kernels import pair_intersections, parse_rles
 
 __all__ = ["rle_areas", "track_frame_areas", "video_track_overlaps", "track_iou"]
 
@@ -57,14 +57,6 @@ def track_frame_areas(tracks: Sequence[Track], length: int) -> np.ndarray:
     return areas.reshape(len(tracks), length)
 
 
-def _rows_by_frame(active: np.ndarray, length: int) -> list[list[int]]:
-    """For each frame, the row indices active in it (``active`` is ``(rows, length)`` bool)."""
-    t_idx, r_idx = np.nonzero(active.T)
-    bounds = np.searchsorted(t_idx, np.arange(length + 1))
-    rows = r_idx.tolist()
-    return [rows[bounds[t] : bounds[t + 1]] for t in range(length)]
-
-
 def video_track_overlaps(
     dt_tracks: Sequence[Track],
     dt_cats: Sequence[Any],
@@ -88,14 +80,23 @@ def video_track_overlaps(
     either mask is empty are skipped as well.
     """
     n_dt, n_gt = len(dt_tracks), len(gt_tracks)
-    dt_areas = track_frame_areas(dt_tracks, length)
-    gt_areas = track_frame_areas(gt_tracks, length)
+    tracks = list(dt_tracks) + list(gt_tracks)
+    flat = list(chain.from_iterable(tracks))
+    if len(flat) != len(tracks) * length:
+        raise ValueError(f"every track must have {length} frames")
+    # Every RLE of the video is parsed once; (track, frame) is RLE number track * length + frame.
+    parsed = parse_rles(flat)
+    areas = parsed.areas.reshape(len(tracks), length)
+    dt_areas, gt_areas = areas[:n_dt], areas[n_dt:]
     inter = np.zeros((n_dt, n_gt), dtype=np.int64)
     compared = np.zeros((n_dt, n_gt), dtype=bool)
     if not n_dt or not n_gt:
         return dt_areas, gt_areas, inter, compared
     dt_cats_arr = np.asarray(dt_cats, dtype=object)
     gt_cats_arr = np.asarray(gt_cats, dtype=object)
+    pair_d: list[np.ndarray] = []
+    pair_g: list[np.ndarray] = []
+    pair_t: list[np.ndarray] = []
     for cat in set(gt_cats):
         d_idx = np.flatnonzero(dt_cats_arr == cat)
         if not d_idx.size:
@@ -111,40 +112,31 @@ def video_track_overlaps(
         compared[np.ix_(d_idx, g_idx)] = keep
         if not keep.any():
             continue
-        d_tracks = [dt_tracks[i] for i in d_idx]
-        g_tracks = [gt_tracks[j] for j in g_idx]
-        n_g = len(g_idx)
-        # Per frame: predictions with a kept partner present, and the partners they need.
-        pos_d, pos_g = da > 0, ga > 0
-        act_d = pos_d & ((keep.astype(np.int64) @ pos_g.astype(np.int64)) > 0)  # (Dc, T)
-        act_g = pos_g & ((keep.T.astype(np.int64) @ act_d.astype(np.int64)) > 0)  # (Gc, T)
-        frames_d = _rows_by_frame(act_d, length)
-        frames_g = _rows_by_frame(act_g, length)
-        pair_idx: list[np.ndarray] = []
-        pair_cnt: list[np.ndarray] = []
-        for t in range(length):
-            di, gi = frames_d[t], frames_g[t]
-            if not di or not gi:
-                continue
-            ratio = mask_utils.iou(
-                [d_tracks[i][t] for i in di], [g_tracks[j][t] for j in gi], [1] * len(gi)
+        # Frames of kept pairs where both masks are non-empty: the only ones adding intersection.
+        d, g, t = np.nonzero(keep[:, :, None] & (da > 0)[:, None, :] & (ga > 0)[None, :, :])
+        pair_d.append(d_idx[d])
+        pair_g.append(g_idx[g])
+        pair_t.append(t)
+    if pair_d:
+        d, g, t = (np.concatenate(x) for x in (pair_d, pair_g, pair_t))
+        a, b = d * length + t, (n_dt + g) * length + t
+        # Sizes: [h, w] of each track's first mask, and every mask's h * w from its counts.
+        first = [next((r["size"] for r in trk if r is not None), (0, 0)) for trk in tracks]
+        track_hw = np.array(first, dtype=np.int64).reshape(-1, 2)
+        if (track_hw[d] != track_hw[n_dt + g]).any() or (
+            parsed.lengths[a] != parsed.lengths[b]
+        ).any():
+            raise FormatError(
+                "prediction and ground-truth RLE sizes differ",
+                record=where,
+                field="segmentations",
             )
-            # ratio = |d & g| / |d| (-1 where RLE sizes differ); times |d| it is an integer.
-            pair_cnt.append((ratio * da[di, t][:, None]).ravel())
-            pair_idx.append((np.asarray(di)[:, None] * n_g + np.asarray(gi)[None, :]).ravel())
-        if pair_cnt:
-            cnt = np.concatenate(pair_cnt)
-            if (cnt < 0).any():
-                raise FormatError(
-                    "prediction and ground-truth RLE sizes differ",
-                    record=where,
-                    field="segmentations",
-                )
-            # Exact: every term is within rounding of an integer far below 2**52.
-            sums = np.bincount(
-                np.concatenate(pair_idx), weights=np.rint(cnt), minlength=len(d_idx) * n_g
-            )
-            inter[np.ix_(d_idx, g_idx)] = sums.astype(np.int64).reshape(len(d_idx), n_g)
+        counts = pair_intersections(parsed, a, b)
+        inter[:] = (
+            np.bincount(d * n_gt + g, weights=counts, minlength=n_dt * n_gt)
+            .reshape(n_dt, n_gt)
+            .astype(np.int64)
+        )
     return dt_areas, gt_areas, inter, compared
 
 

@@ -21,8 +21,9 @@ Conventions followed to the letter (they decide the last digits):
 * A prediction matched to a ground truth whose ``id`` is 0 counts as unmatched, as in the official
   code that stores the matched id and tests it for truth.
 
-The speed comes from computing each video's IoUs with one pycocotools call per frame and category
-and running the greedy matching for all videos, IoU thresholds and area ranges at once in numpy.
+The speed comes from parsing each video's RLEs once and counting all its intersections in compiled
+kernels (:mod:`.video_iou`, :mod:`.rle_kernels`), and running the greedy matching for all videos,
+IoU thresholds and area ranges at once in numpy.
 """
 
 from __future__ import annotations
