@@ -5,11 +5,11 @@ ground-truth object ``g`` is ``sum_t |d_t & g_t| / sum_t |d_t | g_t|``; a ``None
 an empty mask, so frames where both are absent add nothing, and a zero union gives IoU 0.
 
 Speed: all RLE strings of a video are parsed once, by the compiled kernels of
-:mod:`.rle_kernels` (pycocotools re-parses every string on every call, with Python overhead per
-object), and the intersections of all same-category (prediction, object) frame pairs are counted
-exactly by merging their runs in one compiled call. Unions follow from the area totals, so the
-final division matches a pure-Python reference bit for bit. Pairs whose areas alone prove an IoU
-below the lowest AP threshold are not compared at all.
+:mod:`vis_pipelines.formats.rle_kernels` (pycocotools re-parses every string on every call, with
+Python overhead per object), and the intersections of all same-category (prediction, object)
+frame pairs are counted exactly by merging their runs in one compiled call. Unions follow from the
+area totals, so the final division matches a pure-Python reference bit for bit. Pairs whose areas
+alone prove an IoU below the lowest AP threshold are not compared at all.
 """
 
 from __future__ import annotations
@@ -19,42 +19,32 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from pycocotools import mask as mask_utils
 
 from ..formats.errors import FormatError
-from .rle_kernels import pair_intersections, parse_rles
+from ..formats.rle import rle_area
+from ..formats.rle_kernels import ParsedRLEs, pair_intersections, parse_rles
 
 __all__ = ["rle_areas", "track_frame_areas", "video_track_overlaps", "track_iou"]
 
 Track = Sequence[dict[str, Any] | None]
-_AREA_CHUNK = 255
 
 
 def rle_areas(rles: Sequence[dict[str, Any]]) -> np.ndarray:
-    """Areas (int64) of many RLEs with few pycocotools calls.
+    """Areas (int64) of many RLEs (:func:`vis_pipelines.formats.rle.rle_area` of a list)."""
+    return np.asarray(rle_area(list(rles)), dtype=np.int64)
 
-    pycocotools 2.0.11 fails on ``mask.area`` of more than 255 RLEs at once ("out of bounds for
-    uint8"), so the list goes in chunks of 255.
-    """
-    out = np.empty(len(rles), dtype=np.int64)
-    for start in range(0, len(rles), _AREA_CHUNK):
-        out[start : start + _AREA_CHUNK] = mask_utils.area(list(rles[start : start + _AREA_CHUNK]))
-    return out
+
+def _parse_tracks(tracks: Sequence[Track], length: int) -> ParsedRLEs:
+    """All RLEs of ``tracks`` parsed once; (track, frame) is RLE number ``track * length + frame``."""
+    flat = list(chain.from_iterable(tracks))
+    if len(flat) != len(tracks) * length:
+        raise ValueError(f"every track must have {length} frames")
+    return parse_rles(flat)
 
 
 def track_frame_areas(tracks: Sequence[Track], length: int) -> np.ndarray:
     """Pixel areas ``(N, length)`` int64 of every track on every frame (``None`` frames are 0)."""
-    areas = np.zeros(len(tracks) * length, dtype=np.int64)
-    flat = list(chain.from_iterable(tracks))
-    if len(flat) != areas.size:
-        raise ValueError(f"every track must have {length} frames")
-    if None in flat:
-        idx = [i for i, r in enumerate(flat) if r is not None]
-        if idx:
-            areas[idx] = rle_areas([flat[i] for i in idx])
-    elif flat:
-        areas[:] = rle_areas(flat)
-    return areas.reshape(len(tracks), length)
+    return _parse_tracks(tracks, length).areas.reshape(len(tracks), length)
 
 
 def video_track_overlaps(
@@ -81,11 +71,7 @@ def video_track_overlaps(
     """
     n_dt, n_gt = len(dt_tracks), len(gt_tracks)
     tracks = list(dt_tracks) + list(gt_tracks)
-    flat = list(chain.from_iterable(tracks))
-    if len(flat) != len(tracks) * length:
-        raise ValueError(f"every track must have {length} frames")
-    # Every RLE of the video is parsed once; (track, frame) is RLE number track * length + frame.
-    parsed = parse_rles(flat)
+    parsed = _parse_tracks(tracks, length)  # every RLE of the video, parsed once
     areas = parsed.areas.reshape(len(tracks), length)
     dt_areas, gt_areas = areas[:n_dt], areas[n_dt:]
     inter = np.zeros((n_dt, n_gt), dtype=np.int64)
@@ -132,6 +118,7 @@ def video_track_overlaps(
                 field="segmentations",
             )
         counts = pair_intersections(parsed, a, b)
+        # Float bincount is exact here: the sums are integers far below 2**53.
         inter[:] = (
             np.bincount(d * n_gt + g, weights=counts, minlength=n_dt * n_gt)
             .reshape(n_dt, n_gt)

@@ -22,8 +22,8 @@ Conventions followed to the letter (they decide the last digits):
   code that stores the matched id and tests it for truth.
 
 The speed comes from parsing each video's RLEs once and counting all its intersections in compiled
-kernels (:mod:`.video_iou`, :mod:`.rle_kernels`), and running the greedy matching for all videos,
-IoU thresholds and area ranges at once in numpy.
+kernels (:mod:`.video_iou`, :mod:`vis_pipelines.formats.rle_kernels`), and running the greedy
+matching for all videos, IoU thresholds and area ranges at once in numpy.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Compiled (numba) kernels on pycocotools' compressed RLE strings: parse, areas, intersections.
 
 pycocotools re-parses every RLE string on every ``area`` / ``iou`` call and pays Python overhead
-per call and per object; evaluation asks for the same masks many times (once for the areas, once
+per call and per object; the evaluation asks for the same masks many times (once for the areas, once
 per frame and category for the intersections). Here all RLE strings of a video are parsed once,
 in one compiled pass over one byte buffer, and the intersections of all requested
 (prediction, object) frame pairs are counted by a linear merge of their runs in one more call.
@@ -116,14 +116,11 @@ def _intersections(
 class ParsedRLEs:
     """Many RLEs (or ``None``: an absent mask) parsed once into foreground intervals and areas."""
 
-    def __init__(
-        self, rles: Sequence[dict[str, Any] | None], parsed: tuple[np.ndarray, ...]
-    ) -> None:
-        self.rles = rles
+    def __init__(self, parsed: tuple[np.ndarray, ...]) -> None:
         self.fg_start, self.fg_end, self.offsets, self.areas, self.lengths = parsed
 
     def __len__(self) -> int:
-        return len(self.rles)
+        return int(self.offsets.size - 1)
 
 
 def _compressed(rle: dict[str, Any]) -> str:
@@ -153,7 +150,7 @@ def parse_rles(rles: Sequence[dict[str, Any] | None]) -> ParsedRLEs:
         joined = "".join(strings)
     starts = np.zeros(len(strings) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), out=starts[1:])
-    return ParsedRLEs(rles, _parse(np.frombuffer(joined.encode("ascii"), dtype=np.uint8), starts))
+    return ParsedRLEs(_parse(np.frombuffer(joined.encode("ascii"), dtype=np.uint8), starts))
 
 
 def pair_intersections(parsed: ParsedRLEs, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from vis_pipelines.evaluation.rle_kernels import pair_intersections, parse_rles
+from vis_pipelines.formats.rle_kernels import pair_intersections, parse_rles
 
 
 def _rle(mask: np.ndarray) -> dict:
@@ -26,6 +26,7 @@ def test_areas_match_pycocotools_on_random_masks() -> None:
     assert parsed.areas.tolist() == [int(m.sum()) for m in masks]
     assert parsed.areas.tolist() == mask_utils.area(rles).tolist()
     assert parsed.lengths.tolist() == [m.size for m in masks]
+    assert len(parsed) == len(masks)
 
 
 def test_intersections_match_dense_masks() -> None:
