@@ -5,8 +5,9 @@ Builds a seeded synthetic case (default: 1000 videos x 100 predictions, 10-20 fr
 in a random span of frames; 60 % of the predictions are jittered copies of an object, mostly with
 its category, the rest random blobs), then times
 
-* ``run_ytvis_eval`` (fast path: one process with and without input validation, and with
-  ``workers`` processes),
+* ``run_ytvis_eval`` (fast path: one thread with and without input validation, and with
+  ``workers`` threads; best of ``--repeat`` runs after one warm-up that loads the compiled
+  kernels),
 * the naive per-pair, per-frame loop of ``tests/evaluation/naive_ytvis.py``, which follows the
   official ``ytvos.py`` / ``ytvoseval.py`` structure (loadRes areas and boxes, computeIoU with
   ``mask.merge``/``mask.area`` per pair and frame, evaluateVid triple loop, accumulate),
@@ -182,6 +183,12 @@ def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     return out, time.perf_counter() - t0
 
 
+def _best(repeat: int, fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """Result and fastest wall time of ``repeat`` calls (timings on shared VMs are noisy)."""
+    runs = [_timed(fn, *args, **kwargs) for _ in range(max(1, repeat))]
+    return runs[0][0], min(t for _, t in runs)
+
+
 def main() -> None:
     """Build the case, time both implementations, print the figures."""
     ap = argparse.ArgumentParser(
@@ -206,6 +213,7 @@ def main() -> None:
         help="time the naive loop on the first N videos only (default: all)",
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=3, help="time the fast path best of N runs")
     args = ap.parse_args()
 
     (gt, results), t_build = _timed(
@@ -223,15 +231,19 @@ def main() -> None:
         f"({pair_frames / n_rle:.2f} per prediction RLE)"
     )
 
-    fast, t_fast = _timed(run_ytvis_eval, gt, results, validate=False)
+    _, t_warm = _timed(run_ytvis_eval, gt, results, validate=False)  # loads / compiles kernels
+    fast, t_fast = _best(args.repeat, run_ytvis_eval, gt, results, validate=False)
     _, t_val = _timed(run_ytvis_eval, gt, results, validate=True)
-    fast_w, t_w = _timed(run_ytvis_eval, gt, results, validate=False, workers=args.workers)
+    fast_w, t_w = _best(
+        args.repeat, run_ytvis_eval, gt, results, validate=False, workers=args.workers
+    )
+    print(f"first call (loads or compiles the kernels): {t_warm:.2f} s")
     print(
-        f"fast, 1 process:  {t_fast:7.2f} s ({pairs / t_fast:,.0f} pairs/s, "
+        f"fast, 1 thread:  {t_fast:7.2f} s ({pairs / t_fast:,.0f} pairs/s, "
         f"{pair_frames / t_fast:,.0f} pair-frames/s); with input validation {t_val:.2f} s"
     )
     print(
-        f"fast, {args.workers} workers:  {t_w:7.2f} s ({pairs / t_w:,.0f} pairs/s); same numbers: "
+        f"fast, {args.workers} threads: {t_w:7.2f} s ({pairs / t_w:,.0f} pairs/s); same numbers: "
         f"{fast_w.stats == fast.stats}"
     )
     print(format_summary(fast.stats))
@@ -246,14 +258,16 @@ def main() -> None:
         }
         results = [r for r in results if r["video_id"] in keep]
         pairs, _ = _pairs(gt, results)
-        fast, t_fast = _timed(run_ytvis_eval, gt, results, validate=False)
-        _, t_w = _timed(run_ytvis_eval, gt, results, validate=False, workers=args.workers)
+        fast, t_fast = _best(args.repeat, run_ytvis_eval, gt, results, validate=False)
+        _, t_w = _best(
+            args.repeat, run_ytvis_eval, gt, results, validate=False, workers=args.workers
+        )
     naive, t_naive = _timed(naive_ytvis_eval, gt, results)
     same = naive["stats"] == fast.stats and np.array_equal(naive["precision"], fast.precision)
     print(f"naive: {t_naive:7.2f} s on {n_naive} videos ({pairs / t_naive:,.0f} pairs/s)")
     print(
-        f"speed-up: {t_naive / t_fast:.1f}x (1 process), {t_naive / t_w:.1f}x ({args.workers} "
-        f"workers); identical numbers: {same}"
+        f"speed-up: {t_naive / t_fast:.1f}x (1 thread), {t_naive / t_w:.1f}x ({args.workers} "
+        f"threads); identical numbers: {same}"
     )
     if not same:
         for name in STAT_NAMES:

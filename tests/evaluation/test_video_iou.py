@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vis_pipelines.evaluation import video_iou
 from vis_pipelines.evaluation.video_iou import (
+    grouped_overlaps,
     rle_areas,
     track_frame_areas,
     track_iou,
@@ -80,3 +82,60 @@ def test_areas_of_more_than_255_rles() -> None:
         [3, 6, 9],
         [0, 15, 0],
     ]
+
+
+def test_grouped_overlaps_hand_computed_groups() -> None:
+    # Group 0 (2 frames): 2 predictions x 1 object; group 1 (1 frame): no prediction, 1 object;
+    # group 2 (1 frame): 1 prediction x 2 objects.
+    a, b = rect(0, 0, 10, 10), rect(0, 5, 10, 15)  # 100 px each, 50 in common
+    c = rect(20, 20, 30, 30)  # disjoint from a and b
+    dt = [[a, a], [c, None], [b]]
+    gt = [[b, None], [a], [a], [b]]
+    res = grouped_overlaps(dt, gt, [2, 0, 1], [1, 1, 2], [2, 1, 1], [900, 900, 900], min_iou=0.1)
+    assert res.dt_areas.tolist() == [100, 100, 100, 0, 100]
+    assert res.gt_areas.tolist() == [100, 0, 100, 100, 100]
+    assert res.pair_offsets.tolist() == [0, 2, 2, 4]
+    # (a a | b -) : inter 50, union 200 + 100 - 50; (c - | b -): disjoint spans, bound 0 < 0.1.
+    # group 2: b vs a: 50 / 150; b vs b: 100 / 100.
+    assert res.inter.tolist() == [50, 0, 50, 100]
+    assert res.iou.tolist() == [50 / 250, 0.0, 50 / 150, 1.0]
+    assert res.compared.tolist() == [True, False, True, True]
+
+
+def test_grouped_overlaps_same_across_chunk_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    masks = rng.random((40, 3, 12, 9)) < 0.5
+    tracks = [[encode_mask(m.astype(np.uint8)) for m in trk] for trk in masks]
+    group_dt, group_gt = np.array([3, 0, 5, 2, 4, 1]), np.array([2, 4, 1, 3, 0, 2])
+    dt, gt = tracks[: group_dt.sum()], tracks[group_dt.sum() : group_dt.sum() + group_gt.sum()]
+    frames = np.full(6, 3)
+    whole = grouped_overlaps(dt, gt, group_dt, group_gt, frames, min_iou=0.0)
+    monkeypatch.setattr(video_iou, "CHUNK_RLES", (4, 1, 4))  # a group or two per chunk
+    chunked = grouped_overlaps(dt, gt, group_dt, group_gt, frames, min_iou=0.0)
+    for field in ("dt_areas", "gt_areas", "inter", "iou", "compared"):
+        assert np.array_equal(getattr(whole, field), getattr(chunked, field)), field
+    # Against dense masks, group by group.
+    dm, gm = masks[: group_dt.sum()], masks[group_dt.sum() :]
+    d0, g0 = np.cumsum([0, *group_dt]), np.cumsum([0, *group_gt])
+    for k in range(6):
+        want = np.einsum(
+            "dthw,gthw->dg",
+            dm[d0[k] : d0[k + 1]].astype(np.int64),
+            gm[g0[k] : g0[k + 1]].astype(np.int64),
+        )
+        block = whole.inter[whole.pair_offsets[k] : whole.pair_offsets[k + 1]]
+        assert np.array_equal(block, want.ravel()), k
+
+
+def test_grouped_overlaps_checks_the_video_size_and_cut_short_counts() -> None:
+    a = rect(0, 0, 10, 10)
+    labels = ["video 3", "video 8"]
+    with pytest.raises(FormatError, match="video 8.*sizes differ|sizes differ.*video 8"):
+        grouped_overlaps(
+            [[a], [a]], [[a], [a]], [1, 1], [1, 1], [1, 1], [900, 800], label=labels.__getitem__
+        )
+    cut = {"size": [30, 30], "counts": a["counts"][:-1]}
+    with pytest.raises(FormatError, match="cut short"):
+        grouped_overlaps([[cut]], [[a]], [1], [1], [1], [900])
+    with pytest.raises(ValueError, match="frames"):
+        grouped_overlaps([[a, a]], [[a]], [1], [1], [1])

@@ -267,8 +267,16 @@ def test_split_ap_ignores_categories_without_the_field() -> None:
     assert category_split_ap(ev, "frequency") == {"AP_common": pytest.approx(1.0)}
 
 
-def test_worker_processes_give_identical_numbers() -> None:
+def test_worker_threads_give_identical_numbers() -> None:
     gt, res = random_case(21, n_videos=10)
     one = run_ytvis_eval(gt, res)
     two = run_ytvis_eval(gt, res, workers=2)
     assert one.stats == two.stats and np.array_equal(one.precision, two.precision)
+    assert one.per_video.equals(two.per_video)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_workers_must_be_a_positive_integer(workers: object) -> None:
+    gt, res = random_case(21, n_videos=1)
+    with pytest.raises(ValueError, match="workers"):
+        run_ytvis_eval(gt, res, workers=workers)  # type: ignore[arg-type]

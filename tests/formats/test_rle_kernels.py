@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import numpy as np
+import pytest
+import torch
 from pycocotools import mask as mask_utils
 
-from vis_pipelines.formats.rle_kernels import pair_intersections, parse_rles
+from vis_pipelines.formats.rle_kernels import pair_intersections, parse_rles, parse_strings
 
 
 def _rle(mask: np.ndarray) -> dict:
@@ -73,3 +79,50 @@ def test_hand_computed_overlap() -> None:
     parsed = parse_rles([_rle(a), _rle(b)])
     assert pair_intersections(parsed, np.array([0, 1]), np.array([1, 0])).tolist() == [2, 2]
     assert pair_intersections(parsed, np.array([], int), np.array([], int)).size == 0
+
+
+def test_cut_short_counts_have_length_minus_one() -> None:
+    m = np.zeros((40, 40), bool)
+    m[5:30, 7:33] = True
+    counts = _rle(m)["counts"]
+    assert counts.startswith("m8")  # first count: 29 | 8 << 5 = 285 background pixels
+    # A string cut inside a multi-character count, and one cut after a whole count (its
+    # length is short of h * w: the evaluation's size check rejects it).
+    parsed = parse_strings([counts, counts[:-1], "", counts[:2]])
+    assert parsed.lengths[0] == 1600 and parsed.areas[0] == 25 * 26
+    assert parsed.lengths[1] == -1 and parsed.lengths[3] == 285
+    assert parsed.lengths[2] == 0 and parsed.areas[2] == 0 and parsed.n_runs[2] == 0
+
+
+def _child_work(queue: Any, counts: str) -> None:
+    torch.set_num_threads(2)
+    x = torch.ones(200, 200)
+    queue.put((int(parse_strings([counts] * 300).areas.sum()), float((x @ x)[0, 0])))
+
+
+def test_forked_children_still_run_kernels_and_torch() -> None:
+    # Under GNU OpenMP (numba's default layer on pip wheels) such a child hangs or aborts.
+    m = np.zeros((20, 20), bool)
+    m[2:9, 3:7] = True
+    counts = _rle(m)["counts"]
+    assert parse_strings([counts] * 300).areas.sum() == 300 * 28  # the parent's thread pool
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child_work, args=(queue, counts))
+    child.start()
+    child.join(120)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung")
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == (300 * 28, 200.0)
+
+
+def test_kernels_from_several_threads_at_once() -> None:
+    rng = np.random.default_rng(7)
+    masks = [rng.random((30, 30)) < 0.3 for _ in range(50)]
+    strings = [_rle(m)["counts"] for m in masks]
+    want = [int(m.sum()) for m in masks]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: parse_strings(strings).areas.tolist(), range(16)))
+    assert got == [want] * 16

@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "frequency (BURST)",
     )
     y.add_argument("--json", type=Path, default=None, help="write the 12 stats (fractions) here")
-    y.add_argument("--workers", type=int, default=1, help="processes for the IoU stage")
+    y.add_argument("--workers", type=int, default=1, help="threads for the compiled kernels")
     y.add_argument("--per-video", type=Path, default=None, help="per-video table (csv)")
     y.add_argument("--per-category", type=Path, default=None, help="per-category table (csv)")
     d = sub.add_parser("davis", help="DAVIS J&F (semi-supervised, unsupervised, DAVIS-2016 binary)")

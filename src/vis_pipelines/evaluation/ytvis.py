@@ -28,23 +28,25 @@ matching for all videos, IoU thresholds and area ranges at once in numpy.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
-import multiprocessing as mp
 from collections import defaultdict
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from ..formats.errors import FormatError
 from ..formats.results import validate_results
+from ..formats.rle_kernels import KERNEL_LOCK
 from ..formats.ytvis import validate_ytvis
-from .video_iou import track_iou, video_track_overlaps
+from .ap_kernels import block_curves, greedy_match, precision_recall
+from .video_iou import grouped_overlaps
 
 __all__ = [
     "APParams",
@@ -114,94 +116,6 @@ class YTVISEvaluation:
     stats: dict[str, float]
     per_video: pd.DataFrame
     per_category: pd.DataFrame
-
-
-# --------------------------------------------------------------------------------------------
-# greedy matching, vectorised over groups, IoU thresholds and area ranges
-
-
-@dataclass
-class _Group:
-    """One (video, category) with both predictions and ground truth."""
-
-    iou: np.ndarray  # (D, G), predictions in score order
-    gt_ignore: np.ndarray  # (A, G) bool
-    gt_crowd: np.ndarray  # (G,) bool
-    det_rows: np.ndarray  # (D,) rows in the prediction table
-    gt_ids: np.ndarray  # (G,) annotation ids
-    video_pos: int
-
-
-def _match_groups(groups: list[_Group], thresholds: np.ndarray, n_area: int) -> list[np.ndarray]:
-    """cocoeval's greedy matching for every group: matched ground-truth column ``(A, T, D)`` or -1.
-
-    Prediction ``d`` takes, among the still free ground truths (crowds are always free) with IoU
-    >= threshold, the one with the highest IoU, ties going to the later one; non-ignored ground
-    truths win over ignored ones. Groups are batched by padded size so that each step handles the
-    d-th prediction of every group at once.
-    """
-    n_thr = len(thresholds)
-    out: list[np.ndarray] = [np.empty(0)] * len(groups)
-    buckets: dict[int, list[int]] = defaultdict(list)
-    for i, g in enumerate(groups):
-        buckets[1 << (g.iou.shape[1] - 1).bit_length()].append(i)
-    for width, members in buckets.items():
-        members.sort(key=lambda i: -groups[i].iou.shape[0])
-        n = len(members)
-        n_det = np.array([groups[i].iou.shape[0] for i in members])
-        iou = np.full((n, int(n_det[0]), width), -1.0)  # padding never passes a threshold
-        ignore = np.ones((n, n_area, width), dtype=bool)
-        crowd = np.zeros((n, width), dtype=bool)
-        for r, i in enumerate(members):
-            g = groups[i]
-            d, c = g.iou.shape
-            iou[r, :d, :c] = g.iou
-            ignore[r, :, :c] = g.gt_ignore
-            crowd[r, :c] = g.gt_crowd
-        taken = np.zeros((n, n_area, n_thr, width), dtype=bool)
-        match = np.full((n, n_area, n_thr, int(n_det[0])), -1, dtype=np.int64)
-        thr = thresholds[None, None, :, None]
-        for d in range(int(n_det[0])):
-            k = int(np.count_nonzero(n_det > d))  # groups sorted by size: the first k have a d-th
-            v = iou[:k, d]
-            cand = (v[:, None, None, :] >= thr) & (~taken[:k] | crowd[:k, None, None, :])
-            regular = cand & ~ignore[:k, :, None, :]
-            use = np.where(regular.any(-1, keepdims=True), regular, cand)
-            vals = np.where(use, v[:, None, None, :], -np.inf)
-            hit = use & (vals == vals.max(-1, keepdims=True))
-            found = hit.any(-1)
-            col = np.where(found, width - 1 - np.argmax(hit[..., ::-1], axis=-1), -1)
-            match[:k, :, :, d] = col
-            kk, aa, tt = np.nonzero(found)
-            taken[kk, aa, tt, col[kk, aa, tt]] = True
-        for r, i in enumerate(members):
-            out[i] = match[r, :, :, : n_det[r]]
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# precision / recall
-
-
-def _pr_curves(
-    tps: np.ndarray, fps: np.ndarray, npig: int, rec_thrs: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Interpolated precision ``(T, R)`` and final recall ``(T,)`` of score-sorted TP/FP flags."""
-    n_thr, nd = tps.shape
-    precision = np.zeros((n_thr, len(rec_thrs)))
-    if nd == 0:
-        return precision, np.zeros(n_thr)
-    tp_sum = np.cumsum(tps, axis=1).astype(np.float64)
-    fp_sum = np.cumsum(fps, axis=1).astype(np.float64)
-    rc = tp_sum / npig
-    pr = tp_sum / (fp_sum + tp_sum + np.spacing(1))
-    # Precision envelope: each point takes the best precision at any higher recall.
-    pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]
-    for t in range(n_thr):
-        inds = np.searchsorted(rc[t], rec_thrs, side="left")
-        ok = inds < nd  # recall points never reached keep precision 0
-        precision[t, ok] = pr[t, inds[ok]]
-    return precision, rc[:, -1].copy()
 
 
 def _mean_defined(s: np.ndarray) -> float:
@@ -299,63 +213,59 @@ def _check_unvalidated(gt: dict[str, Any], results: list[dict[str, Any]]) -> Non
         raise FormatError("results must be a list of predictions")
 
 
-@dataclass
-class _VideoJob:
-    """What one video's IoU stage needs: predictions kept (score order per category) and objects."""
-
-    vid: int
-    length: int
-    det_idx: list[int]  # rows of ``results``
-    det_cat: list[int]
-    gt_idx: list[int]  # rows of ``gt["annotations"]``
-
-
-# Inputs of the IoU stage, set before worker processes fork so that they inherit them.
-_SHARED: dict[str, Any] = {}
-
-
-def _video_ious(job: _VideoJob) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-frame areas of the predictions ``(D, T)``, of the objects ``(G, T)`` and IoUs ``(D, G)``.
-
-    IoUs of pairs that cannot reach the lowest threshold (or differ in category) are 0.
-    """
-    results, anns = _SHARED["results"], _SHARED["annotations"]
-    dt_tracks = [results[i]["segmentations"] for i in job.det_idx]
-    gt_tracks = [anns[j]["segmentations"] for j in job.gt_idx]
-    for i, trk in zip(job.det_idx, dt_tracks, strict=True):
-        if len(trk) != job.length:
-            raise FormatError(
-                f"{len(trk)} frames, video {job.vid} has {job.length}",
-                source=_SHARED["source"],
-                record=f"results[{i}]",
-                field="segmentations",
-            )
-    dt_fa, gt_fa, inter, compared = video_track_overlaps(
-        dt_tracks,
-        job.det_cat,
-        gt_tracks,
-        [anns[j]["category_id"] for j in job.gt_idx],
-        job.length,
-        min_iou=_SHARED["min_iou"],
-        where=f"video {job.vid}",
-    )
-    ious = np.where(compared, track_iou(inter, dt_fa.sum(1), gt_fa.sum(1)), 0.0)
-    return dt_fa, gt_fa, ious
-
-
-def _map_videos(jobs: list[_VideoJob], workers: int) -> list[tuple[np.ndarray, ...]]:
-    """Run :func:`_video_ious` over the videos, in worker processes when ``workers > 1``."""
-    progress = {"desc": "ytvis IoU", "unit": "video", "total": len(jobs), "disable": None}
-    if workers > 1 and len(jobs) >= 2 * workers and not mp.current_process().daemon:
+@contextmanager
+def _threads(workers: int) -> Iterator[None]:
+    """Run the compiled kernels on ``workers`` threads (at most numba's pool size)."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    with KERNEL_LOCK:  # one evaluation's launches at a time (see formats.rle_kernels)
+        old = numba.get_num_threads()
+        numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
         try:
-            ctx = mp.get_context("fork")  # workers inherit _SHARED without pickling the masks
-        except ValueError:
-            ctx = None
-        if ctx is not None:
-            chunk = max(1, len(jobs) // (8 * workers))
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                return list(tqdm(pool.map(_video_ious, jobs, chunksize=chunk), **progress))
-    return [_video_ious(job) for job in tqdm(jobs, **progress)]
+            yield
+        finally:
+            numba.set_num_threads(old)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration (the evaluation makes no cycles)."""
+    # With millions of RLE dicts alive, each full collection pass costs about a second.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _video_pixels(video: dict[str, Any]) -> int:
+    """``height * width`` of a video record, -1 if it gives none (masks must then agree)."""
+    h, w = video.get("height"), video.get("width")
+    return int(h) * int(w) if isinstance(h, int) and isinstance(w, int) else -1
+
+
+def _check_frames(
+    tracks: list[Any], expected: np.ndarray, rows: list[int], what: str, source: str
+) -> None:
+    """Every track must have its video's number of frames: a FormatError names the first one."""
+    lengths = np.fromiter(map(len, tracks), dtype=np.int64, count=len(tracks))
+    bad = np.flatnonzero(lengths != expected)
+    if bad.size:
+        i = int(bad[0])
+        raise FormatError(
+            f"{lengths[i]} frames, its video has {expected[i]}",
+            source=source,
+            record=f"{what}[{rows[i]}]",
+            field="segmentations",
+        )
 
 
 def run_ytvis_eval(
@@ -371,20 +281,28 @@ def run_ytvis_eval(
 
     ``validate`` runs the format checks (unknown video, wrong frame count, RLE size, bad score,
     unknown category → ``FormatError``); pass False only for inputs that were validated already.
-    ``workers > 1`` computes the IoUs in that many forked processes (same numbers, POSIX only).
+    ``workers > 1`` runs the compiled IoU, matching and accumulation kernels on that many
+    threads (same numbers).
     """
     params = params or APParams()
-    if validate:
-        gt = validate_ytvis(gt, source=f"{source} (ground truth)")
-        results = validate_results(results, gt, source=f"{source} (results)")
-    else:
-        _check_unvalidated(gt, results)
-    if gt.get("annotations") is None:
-        raise FormatError(
-            "ground truth has no annotations (an unlabeled split cannot be scored)",
-            field="annotations",
-        )
-    n_area, n_thr = len(params.area_rngs), len(params.iou_thrs)
+    with _threads(workers), _gc_paused():
+        if validate:
+            gt = validate_ytvis(gt, source=f"{source} (ground truth)")
+            results = validate_results(results, gt, source=f"{source} (results)")
+        else:
+            _check_unvalidated(gt, results)
+        if gt.get("annotations") is None:
+            raise FormatError(
+                "ground truth has no annotations (an unlabeled split cannot be scored)",
+                field="annotations",
+            )
+        return _evaluate(gt, results, params, source)
+
+
+def _evaluate(
+    gt: dict[str, Any], results: list[dict[str, Any]], params: APParams, source: str
+) -> YTVISEvaluation:
+    n_area = len(params.area_rngs)
     max_det = params.max_dets[-1]
     lo = np.array([r[0] for r in params.area_rngs])[:, None]
     hi = np.array([r[1] for r in params.area_rngs])[:, None]
@@ -398,150 +316,142 @@ def run_ytvis_eval(
     cat_pos = {c: k for k, c in enumerate(cat_ids)}
     anns = gt["annotations"]
 
-    gts_by_video: dict[int, list[int]] = defaultdict(list)
-    for j, ann in enumerate(anns):
-        if ann.get("category_id") in cat_pos:
-            gts_by_video[ann["video_id"]].append(j)
-    dets_by_video: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    n_pred_video: dict[int, int] = defaultdict(int)
-    for i, rec in enumerate(results):
-        vid = rec["video_id"]
-        if vid not in videos:
-            raise FormatError(
-                f"unknown video_id {vid!r}", source=source, record=f"results[{i}]", field="video_id"
-            )
-        n_pred_video[vid] += 1
-        if rec["category_id"] in cat_pos:  # the official API drops other categories silently
-            dets_by_video[vid][rec["category_id"]].append(i)
+    n_videos, n_cat = len(video_ids), len(cat_ids)
+    vpos_of = {vid: k for k, vid in enumerate(video_ids)}
+    d_vpos = np.array([vpos_of.get(rec["video_id"], -1) for rec in results], dtype=np.int64)
+    unknown = np.flatnonzero(d_vpos < 0)
+    if unknown.size:
+        i = int(unknown[0])
+        raise FormatError(
+            f"unknown video_id {results[i]['video_id']!r}",
+            source=source,
+            record=f"results[{i}]",
+            field="video_id",
+        )
+    # The official API drops predictions (and objects) of other categories silently.
+    d_cat = np.array([cat_pos.get(rec["category_id"], -1) for rec in results], dtype=np.int64)
     scores = np.array([rec["score"] for rec in results], dtype=np.float64)
+    g_vpos = np.array([vpos_of.get(a["video_id"], -1) for a in anns], dtype=np.int64)
+    g_cat = np.array([cat_pos.get(a.get("category_id"), -1) for a in anns], dtype=np.int64)
+    n_pred_video = np.bincount(d_vpos, minlength=n_videos)
 
-    # Per (video, category): stable sort by score, keep maxDets[-1]; rank = position in that order.
-    jobs: list[_VideoJob] = []
-    ranks: list[list[int]] = []
-    for vid in video_ids:
-        det_idx: list[int] = []
-        det_cat: list[int] = []
-        rank: list[int] = []
-        for cat in sorted(dets_by_video.get(vid, {})):
-            idx = np.array(dets_by_video[vid][cat])
-            kept = idx[np.argsort(-scores[idx], kind="mergesort")[:max_det]]
-            det_idx.extend(kept.tolist())
-            det_cat.extend([cat] * len(kept))
-            rank.extend(range(len(kept)))
-        jobs.append(
-            _VideoJob(vid, videos[vid]["length"], det_idx, det_cat, gts_by_video.get(vid, []))
-        )
-        ranks.append(rank)
+    # Groups (video, category) in video-id then category order; per group the predictions sorted
+    # by score (ties in file order, as a stable sort), cut to maxDets[-1], and the objects in
+    # file order. Rank = place in group.
+    n_key = max(n_cat, 1)
+    idx = np.flatnonzero(d_cat >= 0)
+    idx = idx[np.lexsort((idx, -scores[idx], d_cat[idx], d_vpos[idx]))]
+    d_key = d_vpos[idx] * n_key + d_cat[idx]
+    kept = np.arange(idx.size) - np.searchsorted(d_key, d_key) < max_det
+    det_rows, d_key = idx[kept].tolist(), d_key[kept]
+    jdx = np.flatnonzero((g_vpos >= 0) & (g_cat >= 0))
+    jdx = jdx[np.lexsort((jdx, g_cat[jdx], g_vpos[jdx]))]
+    gt_rows, g_key = jdx.tolist(), g_vpos[jdx] * n_key + g_cat[jdx]
+    keys = np.union1d(d_key, g_key)
+    group_dt = np.bincount(np.searchsorted(keys, d_key), minlength=keys.size).astype(np.int64)
+    group_gt = np.bincount(np.searchsorted(keys, g_key), minlength=keys.size).astype(np.int64)
+    group_vpos, group_cat = keys // n_key, keys % n_key
+    video_frames = np.array([videos[v]["length"] for v in video_ids], dtype=np.int64)
+    video_pixels = np.array([_video_pixels(videos[v]) for v in video_ids], dtype=np.int64)
+    group_frames = video_frames[group_vpos]
+    n_rows = len(det_rows)
 
-    _SHARED.update(
-        results=results, annotations=anns, source=source, min_iou=float(thresholds.min())
+    dt_tracks = [results[i]["segmentations"] for i in det_rows]
+    gt_tracks = [anns[j]["segmentations"] for j in gt_rows]
+    _check_frames(dt_tracks, np.repeat(group_frames, group_dt), det_rows, "results", source)
+    _check_frames(gt_tracks, np.repeat(group_frames, group_gt), gt_rows, "annotations", source)
+    ov = grouped_overlaps(
+        dt_tracks,
+        gt_tracks,
+        group_dt,
+        group_gt,
+        group_frames,
+        video_pixels[group_vpos],
+        min_iou=float(thresholds.min()),
+        label=lambda k: f"video {video_ids[group_vpos[k]]}",
+        progress="ytvis IoU",
     )
-    try:
-        parts = _map_videos(jobs, workers)
-    finally:
-        _SHARED.clear()
 
-    # Prediction table (each video a contiguous block) and object table.
-    det_cat_l, det_vid_l, det_area_l, gt_ignore_l = [], [], [], []
-    gt_cat_l: list[int] = []
-    gt_video_l: list[int] = []
-    groups: list[_Group] = []
-    n_rows = 0
-    for vpos, (job, (dt_fa, gt_fa, ious)) in enumerate(zip(jobs, parts, strict=True)):
-        cnt = np.count_nonzero(dt_fa, axis=1)
-        # Mean over the non-empty frames, as ytvos.py averages the truthy per-frame areas.
-        det_area_l.append(np.where(cnt > 0, dt_fa.sum(1) / np.maximum(cnt, 1), 0.0))
-        g_anns = [anns[j] for j in job.gt_idx]
-        g_avg = np.array(
-            [
-                _avg_area(a["areas"]) if a.get("areas") is not None else _avg_area(list(gt_fa[k]))
-                for k, a in enumerate(g_anns)
-            ],
-            dtype=np.float64,
-        )
-        g_crowd = np.array([bool(a.get("iscrowd", 0)) for a in g_anns], dtype=bool)
-        g_ign = g_crowd[None, :] | (g_avg[None, :] < lo) | (g_avg[None, :] > hi)  # (A, G)
-        g_cat = np.array([a["category_id"] for a in g_anns], dtype=np.int64)
-        d_cat = np.array(job.det_cat, dtype=np.int64)
-        for cat in np.unique(g_cat):
-            cols = np.flatnonzero(g_cat == cat)
-            rows = np.flatnonzero(d_cat == cat)
-            if rows.size:
-                groups.append(
-                    _Group(
-                        iou=ious[np.ix_(rows, cols)],
-                        gt_ignore=g_ign[:, cols],
-                        gt_crowd=g_crowd[cols],
-                        det_rows=n_rows + rows,
-                        gt_ids=np.array([g_anns[c]["id"] for c in cols], dtype=np.int64),
-                        video_pos=vpos,
-                    )
-                )
-        det_cat_l.append(np.array([cat_pos[c] for c in job.det_cat], dtype=np.int64))
-        det_vid_l.append(np.full(len(job.det_idx), vpos, dtype=np.int64))
-        gt_cat_l.extend(cat_pos[c] for c in g_cat.tolist())
-        gt_ignore_l.append(g_ign)
-        gt_video_l.extend([vpos] * len(g_anns))
-        n_rows += len(job.det_idx)
+    # Prediction table: one row per kept prediction, groups one after the other.
+    det_first = _offsets(group_dt)
+    rank_arr = np.arange(n_rows, dtype=np.int64) - np.repeat(det_first[:-1], group_dt)
+    vid_arr = np.repeat(group_vpos, group_dt)
+    cat_arr = np.repeat(group_cat, group_dt)
+    score_arr = scores[det_rows] if n_rows else np.zeros(0)
+    # Mean area over the non-empty frames, as ytvos.py averages the truthy per-frame areas.
+    dt_rle = _offsets(np.repeat(group_frames, group_dt))
+    area_sum = np.concatenate([[0], np.cumsum(ov.dt_areas)])
+    nonempty = np.concatenate([[0], np.cumsum(ov.dt_areas > 0)])
+    tot, cnt = (
+        area_sum[dt_rle[1:]] - area_sum[dt_rle[:-1]],
+        nonempty[dt_rle[1:]] - nonempty[dt_rle[:-1]],
+    )
+    area_arr = np.where(cnt > 0, tot / np.maximum(cnt, 1), 0.0)
 
-    def cat_or_empty(arrs: list[np.ndarray], dtype: Any) -> np.ndarray:
-        return np.concatenate(arrs).astype(dtype) if arrs else np.zeros(0, dtype=dtype)
-
-    cat_arr = cat_or_empty(det_cat_l, np.int64)
-    vid_arr = cat_or_empty(det_vid_l, np.int64)
-    rank_arr = np.array([r for rank in ranks for r in rank], dtype=np.int64)
-    score_arr = scores[[i for job in jobs for i in job.det_idx]] if n_rows else np.zeros(0)
-    area_arr = cat_or_empty(det_area_l, np.float64)
-    gcat_arr = np.array(gt_cat_l, dtype=np.int64)
-    gign_arr = np.concatenate(gt_ignore_l, axis=1) if gt_ignore_l else np.zeros((n_area, 0), bool)
-    gvid_arr = np.array(gt_video_l, dtype=np.int64)
+    # Object table, in group order.
+    gt_rle = _offsets(np.repeat(group_frames, group_gt))
+    g_avg = np.array(
+        [
+            _avg_area(anns[j]["areas"])
+            if anns[j].get("areas") is not None
+            else _avg_area(ov.gt_areas[gt_rle[n] : gt_rle[n + 1]].tolist())
+            for n, j in enumerate(gt_rows)
+        ],
+        dtype=np.float64,
+    )
+    gt_crowd = np.array([bool(anns[j].get("iscrowd", 0)) for j in gt_rows], dtype=bool)
+    gign_arr = gt_crowd[None, :] | (g_avg[None, :] < lo) | (g_avg[None, :] > hi)  # (A, G)
+    gt_ids = np.array([anns[j]["id"] for j in gt_rows], dtype=np.int64)
+    gvid_arr = np.repeat(group_vpos, group_gt)
+    gcat_arr = np.repeat(group_cat, group_gt)
 
     # Matching: matched gt id (0 = none) and ignore flag per area range, threshold, prediction.
-    matched_id = np.zeros((n_area, n_thr, n_rows), dtype=np.int64)
-    ignored = np.zeros((n_area, n_thr, n_rows), dtype=bool)
-    found50 = np.zeros(len(video_ids), dtype=np.int64)  # objects found at IoU .5, area all
-    for g, cols in zip(groups, _match_groups(groups, thresholds, n_area), strict=True):
-        c50 = np.unique(cols[0, 0][cols[0, 0] >= 0])
-        found50[g.video_pos] += int(np.count_nonzero(~g.gt_ignore[0, c50]))
-        hit = cols >= 0
-        safe = np.where(hit, cols, 0)
-        matched_id[:, :, g.det_rows] = np.where(hit, g.gt_ids[safe], 0)
-        ignored[:, :, g.det_rows] = hit & g.gt_ignore[np.arange(n_area)[:, None, None], safe]
+    matched_id, ignored, found = greedy_match(
+        ov.iou,
+        ov.pair_offsets,
+        det_first,
+        group_dt,
+        _offsets(group_gt),
+        group_gt,
+        np.ascontiguousarray(gign_arr),
+        gt_crowd,
+        gt_ids,
+        np.ascontiguousarray(thresholds, dtype=np.float64),
+        n_rows,
+    )
+    found50 = np.bincount(group_vpos, weights=found, minlength=len(video_ids)).astype(np.int64)
     out_of_range = (area_arr[None, :] < lo) | (area_arr[None, :] > hi)  # (A, N)
     ignored |= (matched_id == 0) & out_of_range[:, None, :]
     matched = matched_id != 0
 
     # Accumulate: per category, videos in id order, then a stable sort by score.
-    n_cat, n_rec, n_md = len(cat_ids), len(params.rec_thrs), len(params.max_dets)
-    precision = -np.ones((n_thr, n_rec, n_cat, n_area, n_md))
-    recall = -np.ones((n_thr, n_cat, n_area, n_md))
+    n_cat = len(cat_ids)
     order = np.lexsort((rank_arr, vid_arr, -score_arr, cat_arr))
     bounds = np.searchsorted(cat_arr[order], np.arange(n_cat + 1))
     npig = np.zeros((n_cat, n_area), dtype=np.int64)
     for a in range(n_area):
         npig[:, a] = np.bincount(gcat_arr[~gign_arr[a]], minlength=n_cat) if gcat_arr.size else 0
-    for k in range(n_cat):
-        rows = order[bounds[k] : bounds[k + 1]]
-        for a in range(n_area):
-            if npig[k, a] == 0:
-                continue
-            mt, ig = matched[a][:, rows], ignored[a][:, rows]
-            for m, md in enumerate(params.max_dets):
-                keep = rank_arr[rows] < md
-                mk, ik = mt[:, keep], ig[:, keep]
-                p, r = _pr_curves(mk & ~ik, ~mk & ~ik, int(npig[k, a]), params.rec_thrs)
-                precision[:, :, k, a, m] = p
-                recall[:, k, a, m] = r
+    precision, recall = precision_recall(
+        order,
+        bounds,
+        rank_arr,
+        matched,
+        ignored,
+        npig,
+        np.array(params.max_dets, dtype=np.int64),
+        np.ascontiguousarray(params.rec_thrs, dtype=np.float64),
+    )
     stats = _summarize(precision, recall, params)
 
     per_video = _per_video_table(
         video_ids,
-        vid_arr,
-        cat_arr,
+        group_vpos,
+        det_first,
         matched[0],
         ignored[0],
         gvid_arr,
         gcat_arr,
+        group_cat,
         gign_arr[0],
         n_pred_video,
         found50,
@@ -570,42 +480,51 @@ def _pct(x: float) -> float | None:
 
 def _per_video_table(
     video_ids: list[int],
-    vid_arr: np.ndarray,
-    cat_arr: np.ndarray,
+    group_vpos: np.ndarray,
+    det_first: np.ndarray,
     matched: np.ndarray,
     ignored: np.ndarray,
     gvid: np.ndarray,
     gcat: np.ndarray,
+    group_cat: np.ndarray,
     gign: np.ndarray,
-    n_pred: dict[int, int],
+    n_pred: np.ndarray,
     found50: np.ndarray,
     params: APParams,
 ) -> pd.DataFrame:
     """AP of each video on its own (area all, maxDets 100), counts, and recall at IoU .5."""
+    n_cat = int(max(group_cat.max(initial=-1), gcat.max(initial=-1))) + 1
+    # Scored objects per group (video, category): the groups with a precision curve.
+    scored = np.zeros(group_vpos.size, dtype=np.int64)
+    if gvid.size:
+        key = gvid * n_cat + gcat
+        g_key = group_vpos * n_cat + group_cat  # ascending: groups are in (video, category) order
+        np.add.at(scored, np.searchsorted(g_key, key[~gign]), 1)
+    curved = np.flatnonzero(scored > 0)
+    curves = block_curves(
+        det_first[curved],
+        det_first[curved + 1],
+        scored[curved],
+        np.ascontiguousarray(matched),
+        np.ascontiguousarray(ignored),
+        np.ascontiguousarray(params.rec_thrs, dtype=np.float64),
+    )
+    bounds = np.searchsorted(group_vpos[curved], np.arange(len(video_ids) + 1))
+    n_gt = np.bincount(gvid, minlength=len(video_ids))
+    n_scored = np.bincount(gvid[~gign], minlength=len(video_ids))
     rows = []
-    starts = np.searchsorted(vid_arr, np.arange(len(video_ids) + 1))
     for vpos, vid in enumerate(video_ids):
-        sl = slice(starts[vpos], starts[vpos + 1])
-        cats = cat_arr[sl]
-        mine = gvid == vpos
-        curves = []
-        for k in np.unique(gcat[mine]):
-            npig = int(np.count_nonzero(mine & (gcat == k) & ~gign))
-            if npig == 0:
-                continue
-            cols = np.flatnonzero(cats == k) + starts[vpos]  # already in score (rank) order
-            mt, ig = matched[:, cols], ignored[:, cols]
-            curves.append(_pr_curves(mt & ~ig, ~mt & ~ig, npig, params.rec_thrs)[0])
-        prec = np.stack(curves, axis=2) if curves else None
-        n_scored = int(np.count_nonzero(mine & ~gign))
+        mine = curves[bounds[vpos] : bounds[vpos + 1]]
+        # (T, R, categories): the layout the category-wise AP averages over.
+        prec = np.ascontiguousarray(mine.transpose(1, 2, 0)) if len(mine) else None
         rows.append(
             {
                 "video_id": vid,
-                "n_gt": int(np.count_nonzero(mine)),
-                "n_pred": int(n_pred.get(vid, 0)),
+                "n_gt": int(n_gt[vpos]),
+                "n_pred": int(n_pred[vpos]),
                 "AP": _pct(_mean_defined(prec)) if prec is not None else None,
                 "AP50": _pct(_mean_defined(prec[0])) if prec is not None else None,
-                "recall50": 100.0 * found50[vpos] / n_scored if n_scored else None,
+                "recall50": 100.0 * found50[vpos] / n_scored[vpos] if n_scored[vpos] else None,
             }
         )
     return pd.DataFrame(rows, columns=["video_id", "n_gt", "n_pred", "AP", "AP50", "recall50"])

@@ -2,9 +2,9 @@
 
 pycocotools re-parses every RLE string on every ``area`` / ``iou`` call and pays Python overhead
 per call and per object; the evaluation asks for the same masks many times (once for the areas, once
-per frame and category for the intersections). Here all RLE strings of a video are parsed once,
-in one compiled pass over one byte buffer, and the intersections of all requested
-(prediction, object) frame pairs are counted by a linear merge of their runs in one more call.
+per frame and category for the intersections). Here many RLE strings are parsed at once, in one
+compiled pass over one byte buffer, and the intersections of (prediction, object) frame pairs are
+counted by a linear merge of their runs.
 
 The string format is pycocotools' ``rleToString``: counts alternate background / foreground runs
 of the column-major mask starting with background; each count is written as 5-bit groups (least
@@ -12,104 +12,161 @@ significant first) as ``chr(48 + group)`` with bit 0x20 meaning "more groups fol
 of the last group the sign; from the fourth count on, the value stored is the difference to the
 count two places earlier. The parser below follows ``rleFrString`` of ``maskApi.c`` step by step,
 so areas and intersections are exact integers, the same that pycocotools' merge/area give.
+
+Layout: RLE ``i`` owns the interval slots ``offsets[i] : offsets[i] + n_runs[i]`` of ``fg_start`` /
+``fg_end``. Its slot block is sized from the string length alone (a foreground run takes at least
+two characters: its own count and the background count before it), so every string can be parsed
+independently, by several threads at once.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
 from typing import Any
 
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["ParsedRLEs", "parse_rles", "pair_intersections"]
+__all__ = [
+    "KERNEL_LOCK",
+    "ParsedRLEs",
+    "parse_rles",
+    "parse_strings",
+    "pair_intersections",
+    "intersect_runs",
+]
+
+# numba's default threading layer on pip wheels is GNU OpenMP, after which a forked child that
+# uses OpenMP (torch in a DataLoader worker or a process pool) hangs; the built-in workqueue
+# layer is fork safe. Its one limit, no parallel launches from two threads at once, is met by
+# holding KERNEL_LOCK around every launch. An explicit NUMBA_THREADING_LAYER is respected.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
+
+#: Held while a parallel kernel runs (re-entrant: callers may hold it around several launches).
+KERNEL_LOCK = threading.RLock()
+
+#: Appended to every buffer: a count that ends at once, so a truncated last string stops here.
+_PAD = b"0"
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _parse_one(
+    buf: np.ndarray, p: int, end: int, fg_start: np.ndarray, fg_end: np.ndarray, q: int
+) -> tuple[int, int, int]:
+    """Parse ``buf[p:end]`` into slots from ``q`` on; return (runs, area, length or -1 if truncated)."""
+    q0 = q
+    m = 0
+    prev2 = np.int64(0)  # counts[m - 2] and counts[m - 1] of maskApi.c's delta coding
+    prev1 = np.int64(0)
+    pos = np.int64(0)
+    area = np.int64(0)
+    while p < end:
+        x = np.int64(0)
+        k = 0
+        while True:  # the buffer ends in _PAD, so this stops even on a truncated string
+            c = np.int64(buf[p]) - 48
+            x |= (c & 0x1F) << (5 * k)
+            p += 1
+            k += 1
+            if (c & 0x20) == 0:
+                if (c & 0x10) != 0:
+                    x |= np.int64(-1) << (5 * k)
+                break
+        if m > 2:
+            x += prev2
+        prev2 = prev1
+        prev1 = x
+        if (m & 1) == 1 and x > 0:
+            fg_start[q] = pos
+            fg_end[q] = pos + x
+            q += 1
+            area += x
+        pos += x
+        m += 1
+    if p > end:  # the last count ran into the next string: not a well-formed RLE
+        pos = -1
+    return q - q0, area, pos
 
 
 @njit(cache=True, nogil=True)
-def _parse(
-    buf: np.ndarray, starts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Foreground intervals of every string ``buf[starts[i]:starts[i+1]]``.
+def _slot_offsets(starts: np.ndarray) -> np.ndarray:
+    n = starts.size - 1
+    offsets = np.empty(n + 1, dtype=np.int64)
+    offsets[0] = 0
+    for i in range(n):
+        offsets[i + 1] = offsets[i] + (starts[i + 1] - starts[i]) // 2
+    return offsets
 
-    Returns flat ``fg_start``, ``fg_end`` (int64 pixel positions in column-major order, empty
-    runs left out), ``offsets`` (RLE i owns intervals ``offsets[i]:offsets[i+1]``), ``areas`` and
-    ``lengths`` (sum of all counts, = h * w for a well-formed RLE).
+
+@njit(cache=True, nogil=True, parallel=True)
+def _parse(buf: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Foreground intervals, run counts, areas and lengths of every ``buf[starts[i]:starts[i+1]]``.
+
+    Returns ``fg_start``, ``fg_end`` (int64 column-major pixel positions, empty runs left out),
+    ``offsets``, ``n_runs``, ``areas`` and ``lengths`` (sum of all counts: h * w for a well-formed
+    RLE, -1 for a truncated string).
     """
     n = starts.size - 1
-    cap = (buf.size + 1) // 2 + n  # at most one foreground run per two characters
-    fg_start = np.empty(cap, dtype=np.int64)
-    fg_end = np.empty(cap, dtype=np.int64)
-    offsets = np.empty(n + 1, dtype=np.int64)
-    areas = np.zeros(n, dtype=np.int64)
-    lengths = np.zeros(n, dtype=np.int64)
-    q = 0
-    for i in range(n):
-        offsets[i] = q
-        p = starts[i]
-        end = starts[i + 1]
-        m = 0
-        prev2 = np.int64(0)  # counts[m - 2] and counts[m - 1] of maskApi.c's delta coding
-        prev1 = np.int64(0)
-        pos = np.int64(0)
-        area = np.int64(0)
-        while p < end:
-            x = np.int64(0)
-            k = 0
-            more = True
-            while more:
-                c = np.int64(buf[p]) - 48
-                x |= (c & 0x1F) << (5 * k)
-                more = (c & 0x20) != 0
-                p += 1
-                k += 1
-                if not more and (c & 0x10) != 0:
-                    x |= np.int64(-1) << (5 * k)
-                if more and p >= end:  # truncated string: stop rather than read the next one
-                    more = False
-            if m > 2:
-                x += prev2
-            prev2 = prev1
-            prev1 = x
-            if m % 2 == 1 and x > 0:
-                fg_start[q] = pos
-                fg_end[q] = pos + x
-                q += 1
-                area += x
-            pos += x
-            m += 1
-        areas[i] = area
-        lengths[i] = pos
-    offsets[n] = q
-    return fg_start[:q], fg_end[:q], offsets, areas, lengths
+    offsets = _slot_offsets(starts)
+    fg_start = np.empty(offsets[n], dtype=np.int64)
+    fg_end = np.empty(offsets[n], dtype=np.int64)
+    n_runs = np.empty(n, dtype=np.int64)
+    areas = np.empty(n, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int64)
+    for i in prange(n):
+        r, a, length = _parse_one(buf, starts[i], starts[i + 1], fg_start, fg_end, offsets[i])
+        n_runs[i] = r
+        areas[i] = a
+        lengths[i] = length
+    return fg_start, fg_end, offsets, n_runs, areas, lengths
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
+def intersect_runs(
+    fg_start: np.ndarray, fg_end: np.ndarray, i: int, i_end: int, j: int, j_end: int
+) -> int:
+    """Pixels shared by the sorted intervals ``i:i_end`` and ``j:j_end``: one merge sweep."""
+    if i == i_end or j == j_end:
+        return 0
+    stop = min(fg_end[i_end - 1], fg_end[j_end - 1])  # nothing overlaps past the earlier end
+    # Jump to the first interval of each list that can meet the other (binary search).
+    i += np.searchsorted(fg_end[i:i_end], fg_start[j], side="right")
+    if i == i_end:
+        return 0
+    j += np.searchsorted(fg_end[j:j_end], fg_start[i], side="right")
+    total = 0
+    while i < i_end and j < j_end:
+        lo = max(fg_start[i], fg_start[j])
+        if lo >= stop:
+            break
+        hi = min(fg_end[i], fg_end[j])
+        if hi > lo:
+            total += hi - lo
+        if fg_end[i] < fg_end[j]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def _intersections(
-    fg_start: np.ndarray, fg_end: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray
+    fg_start: np.ndarray,
+    fg_end: np.ndarray,
+    offsets: np.ndarray,
+    n_runs: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
 ) -> np.ndarray:
-    """``|rle[a[k]] & rle[b[k]]|`` for every k: one sweep over both sorted interval lists."""
+    """``|rle[a[k]] & rle[b[k]]|`` for every k."""
     out = np.zeros(a.size, dtype=np.int64)
-    for k in range(a.size):
-        i, i_end = offsets[a[k]], offsets[a[k] + 1]
-        j, j_end = offsets[b[k]], offsets[b[k] + 1]
-        if i == i_end or j == j_end:
-            continue
-        # Jump to the first interval of each list that can meet the other (binary search).
-        i += np.searchsorted(fg_end[i:i_end], fg_start[j], side="right")
-        if i == i_end:
-            continue
-        j += np.searchsorted(fg_end[j:j_end], fg_start[i], side="right")
-        total = 0
-        while i < i_end and j < j_end:
-            lo = fg_start[i] if fg_start[i] > fg_start[j] else fg_start[j]
-            hi = fg_end[i] if fg_end[i] < fg_end[j] else fg_end[j]
-            if hi > lo:
-                total += hi - lo
-            if fg_end[i] < fg_end[j]:
-                i += 1
-            else:
-                j += 1
-        out[k] = total
+    for k in prange(a.size):
+        i, j = offsets[a[k]], offsets[b[k]]
+        out[k] = intersect_runs(fg_start, fg_end, i, i + n_runs[a[k]], j, j + n_runs[b[k]])
     return out
 
 
@@ -117,10 +174,10 @@ class ParsedRLEs:
     """Many RLEs (or ``None``: an absent mask) parsed once into foreground intervals and areas."""
 
     def __init__(self, parsed: tuple[np.ndarray, ...]) -> None:
-        self.fg_start, self.fg_end, self.offsets, self.areas, self.lengths = parsed
+        self.fg_start, self.fg_end, self.offsets, self.n_runs, self.areas, self.lengths = parsed
 
     def __len__(self) -> int:
-        return int(self.offsets.size - 1)
+        return int(self.areas.size)
 
 
 def _compressed(rle: dict[str, Any]) -> str:
@@ -136,6 +193,15 @@ def _compressed(rle: dict[str, Any]) -> str:
     return mask_utils.frPyObjects(rle, h, w)["counts"].decode("ascii")
 
 
+def parse_strings(strings: Sequence[str]) -> ParsedRLEs:
+    """Parse compressed counts strings (``""`` is an empty, absent mask) in one compiled call."""
+    joined = "".join(strings).encode("ascii") + _PAD
+    starts = np.zeros(len(strings) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), out=starts[1:])
+    with KERNEL_LOCK:
+        return ParsedRLEs(_parse(np.frombuffer(joined, dtype=np.uint8), starts))
+
+
 def parse_rles(rles: Sequence[dict[str, Any] | None]) -> ParsedRLEs:
     """Parse RLE dicts (``{"size": [h, w], "counts": str | bytes}``, or ``None``) in one pass.
 
@@ -143,14 +209,9 @@ def parse_rles(rles: Sequence[dict[str, Any] | None]) -> ParsedRLEs:
     are compressed with pycocotools first.
     """
     try:
-        strings = [r["counts"] if r is not None else "" for r in rles]
-        joined = "".join(strings)
-    except TypeError:  # bytes or int lists among them
-        strings = [_compressed(r) if r is not None else "" for r in rles]
-        joined = "".join(strings)
-    starts = np.zeros(len(strings) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), out=starts[1:])
-    return ParsedRLEs(_parse(np.frombuffer(joined.encode("ascii"), dtype=np.uint8), starts))
+        return parse_strings([r["counts"] if r is not None else "" for r in rles])
+    except TypeError:  # bytes or int lists among the counts
+        return parse_strings([_compressed(r) if r is not None else "" for r in rles])
 
 
 def pair_intersections(parsed: ParsedRLEs, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -159,4 +220,5 @@ def pair_intersections(parsed: ParsedRLEs, a: np.ndarray, b: np.ndarray) -> np.n
     b = np.ascontiguousarray(b, dtype=np.int64)
     if not a.size:
         return np.zeros(0, dtype=np.int64)
-    return _intersections(parsed.fg_start, parsed.fg_end, parsed.offsets, a, b)
+    with KERNEL_LOCK:
+        return _intersections(parsed.fg_start, parsed.fg_end, parsed.offsets, parsed.n_runs, a, b)

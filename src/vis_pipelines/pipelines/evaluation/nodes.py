@@ -27,7 +27,7 @@ class YTVISEvaluationParams:
 
     split_field: str | None = None  # partition / split (LV-VIS, SynthVIS), frequency (BURST)
     validate: bool = True
-    workers: int = 1  # processes for the IoU stage (falls back to 1 inside daemon processes)
+    workers: int = 1  # threads of the compiled IoU, matching and accumulation kernels
 
 
 @dataclass(frozen=True)
