@@ -3,7 +3,9 @@
 Builds a seeded synthetic case (default: 1000 videos x 100 predictions, 10-20 frames of 360x640,
 40 categories; per video 1-3 categories present and 1-6 objects of those categories, each present
 in a random span of frames; 60 % of the predictions are jittered copies of an object, mostly with
-its category, the rest random blobs), then times
+its category, the rest random blobs), passes it through JSON text (so the objects lie in memory as
+they do when a results file is read; dicts built one by one are scattered, and walking them costs
+about twice as much), then times
 
 * ``run_ytvis_eval`` (fast path: one thread with and without input validation, and with
   ``workers`` threads; best of ``--repeat`` runs after one warm-up that loads the compiled
@@ -20,6 +22,7 @@ checks that both give identical numbers and prints pairs/s and the speed-up.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -219,12 +222,15 @@ def main() -> None:
     (gt, results), t_build = _timed(
         build_case, args.seed, args.videos, args.preds, args.height, args.width, scene=args.scene
     )
+    (gt, results), t_json = _timed(
+        lambda case: tuple(json.loads(json.dumps(part)) for part in case), (gt, results)
+    )
     n_rle = sum(len(r["segmentations"]) for r in results)
     pairs, pair_frames = _pairs(gt, results)
     print(
         f"case ({args.scene}, seed {args.seed}): {args.videos} videos x {args.preds} predictions, "
         f"{args.height}x{args.width}, {len(gt['annotations'])} objects, {n_rle} prediction RLEs "
-        f"(built in {t_build:.1f} s)"
+        f"(built in {t_build:.1f} s, read from JSON in {t_json:.1f} s)"
     )
     print(
         f"same-category (prediction, object) pairs: {pairs}, pair-frames: {pair_frames} "

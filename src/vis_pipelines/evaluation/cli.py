@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,7 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         "frequency (BURST)",
     )
     y.add_argument("--json", type=Path, default=None, help="write the 12 stats (fractions) here")
-    y.add_argument("--workers", type=int, default=1, help="threads for the compiled kernels")
+    y.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="threads for the compiled kernels (same numbers; default: the CPUs this process "
+        "may use)",
+    )
     y.add_argument("--per-video", type=Path, default=None, help="per-video table (csv)")
     y.add_argument("--per-category", type=Path, default=None, help="per-category table (csv)")
     d = sub.add_parser("davis", help="DAVIS J&F (semi-supervised, unsupervised, DAVIS-2016 binary)")
@@ -101,10 +108,18 @@ def _sequences(arg: str | None) -> list[str] | None:
     return [s.strip() for s in arg.split(",") if s.strip()]
 
 
+def _usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _run_ytvis(args: argparse.Namespace) -> None:
     gt = load_ytvis_json(args.gt)
     results = load_json(args.results)
-    ev = run_ytvis_eval(gt, results, source=str(args.results), workers=args.workers)
+    workers = args.workers if args.workers is not None else _usable_cpus()
+    ev = run_ytvis_eval(gt, results, source=str(args.results), workers=workers)
     print(format_summary(ev.stats))
     extra = category_split_ap(ev, args.split_field) if args.split_field else {}
     for name, value in extra.items():

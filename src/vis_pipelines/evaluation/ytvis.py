@@ -32,7 +32,7 @@ import gc
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -257,15 +257,27 @@ def _check_frames(
 ) -> None:
     """Every track must have its video's number of frames: a FormatError names the first one."""
     lengths = np.fromiter(map(len, tracks), dtype=np.int64, count=len(tracks))
-    bad = np.flatnonzero(lengths != expected)
-    if bad.size:
-        i = int(bad[0])
-        raise FormatError(
-            f"{lengths[i]} frames, its video has {expected[i]}",
-            source=source,
-            record=f"{what}[{rows[i]}]",
-            field="segmentations",
-        )
+    _reject_first(
+        lengths != expected,
+        lambda i: f"{lengths[i]} frames, its video has {expected[i]}",
+        lambda i: f"{what}[{rows[i]}]",
+        "segmentations",
+        source,
+    )
+
+
+def _reject_first(
+    bad: np.ndarray,
+    message: Callable[[int], str],
+    record: Callable[[int], str],
+    field: str,
+    source: str,
+) -> None:
+    """Raise a FormatError on the first ``i`` where ``bad[i]`` (message and record of ``i``)."""
+    hits = np.flatnonzero(bad)
+    if hits.size:
+        i = int(hits[0])
+        raise FormatError(message(i), source=source, record=record(i), field=field)
 
 
 def run_ytvis_eval(
@@ -319,15 +331,13 @@ def _evaluate(
     n_videos, n_cat = len(video_ids), len(cat_ids)
     vpos_of = {vid: k for k, vid in enumerate(video_ids)}
     d_vpos = np.array([vpos_of.get(rec["video_id"], -1) for rec in results], dtype=np.int64)
-    unknown = np.flatnonzero(d_vpos < 0)
-    if unknown.size:
-        i = int(unknown[0])
-        raise FormatError(
-            f"unknown video_id {results[i]['video_id']!r}",
-            source=source,
-            record=f"results[{i}]",
-            field="video_id",
-        )
+    _reject_first(
+        d_vpos < 0,
+        lambda i: f"unknown video_id {results[i]['video_id']!r}",
+        lambda i: f"results[{i}]",
+        "video_id",
+        source,
+    )
     # The official API drops predictions (and objects) of other categories silently.
     d_cat = np.array([cat_pos.get(rec["category_id"], -1) for rec in results], dtype=np.int64)
     scores = np.array([rec["score"] for rec in results], dtype=np.float64)
