@@ -3,13 +3,16 @@
 Both follow ``ytvoseval.py`` (``evaluateVid`` and ``accumulate``, the same code as COCO's
 ``evaluateImg``) loop for loop, so ties, ignored and crowd objects behave exactly as there; being
 compiled they cost microseconds per (video, category) instead of Python's milliseconds. Inputs are
-flat tables prepared by :mod:`.ytvis`; the groups are independent and run on parallel threads.
+flat tables prepared by :mod:`.ytvis`; the groups are independent and run on parallel threads
+(callers hold ``rle_kernels.KERNEL_LOCK``, as ``run_ytvis_eval`` does).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+
+from ..formats import rle_kernels  # noqa: F401  (selects the fork-safe threading layer first)
 
 __all__ = ["greedy_match", "precision_recall", "block_curves"]
 
