@@ -69,7 +69,7 @@ def test_zero_union_gives_zero_iou() -> None:
 
 
 def test_size_mismatch_is_a_format_error() -> None:
-    with pytest.raises(FormatError, match="sizes differ"):
+    with pytest.raises(FormatError, match=r"video 7, object track 0.*covers 400 pixels, unlike"):
         video_track_overlaps(
             [[rect(0, 0, 5, 5, 30, 30)]], [1], [[rect(0, 0, 5, 5, 20, 20)]], [1], 1, where="video 7"
         )
@@ -130,12 +130,23 @@ def test_grouped_overlaps_same_across_chunk_sizes(monkeypatch: pytest.MonkeyPatc
 def test_grouped_overlaps_checks_the_video_size_and_cut_short_counts() -> None:
     a = rect(0, 0, 10, 10)
     labels = ["video 3", "video 8"]
-    with pytest.raises(FormatError, match="video 8.*sizes differ|sizes differ.*video 8"):
+    want = (
+        r"video 8, prediction track 1.*frame 0: RLE covers 900 pixels, not the video's h\*w \(800\)"
+    )
+    with pytest.raises(FormatError, match=want):
         grouped_overlaps(
             [[a], [a]], [[a], [a]], [1, 1], [1, 1], [1, 1], [900, 800], label=labels.__getitem__
         )
     cut = {"size": [30, 30], "counts": a["counts"][:-1]}
-    with pytest.raises(FormatError, match="cut short"):
-        grouped_overlaps([[cut]], [[a]], [1], [1], [1], [900])
+    with pytest.raises(FormatError, match=r"results\[5\].*frame 1: not an RLE \(counts cut short"):
+        grouped_overlaps(
+            [[a, a]],
+            [[a, cut]],
+            [1],
+            [1],
+            [2],
+            [900],
+            track_label=lambda kind, i: f"results[5] ({kind} {i})",
+        )
     with pytest.raises(ValueError, match="frames"):
         grouped_overlaps([[a, a]], [[a]], [1], [1], [1])

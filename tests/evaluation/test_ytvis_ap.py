@@ -244,6 +244,27 @@ def test_bad_inputs_raise_format_error() -> None:
         run_ytvis_eval({**gt, "annotations": None}, [])
 
 
+def test_corrupt_masks_name_their_record_and_frame() -> None:
+    gt = dataset([video(1, 2)], [{"video_id": 1, "category_id": 1, "segmentations": track(A, A)}])
+    ok = pred(1, 1, 0.9, track(A, A))
+    small = pred(1, 1, 0.5, [box(*A), box(*A, h=10, w=10)])
+    cut = pred(1, 1, 0.5, [box(*A), {**box(*A), "counts": box(*A)["counts"][:-1]}])
+    # validate=False: the kernels' own size check still names the record and frame.
+    with pytest.raises(FormatError, match=r"results\[1\].*frame 1: RLE covers 100 pixels"):
+        run_ytvis_eval(gt, [ok, small], validate=False)
+    with pytest.raises(FormatError, match=r"results\[1\].*frame 1: not an RLE"):
+        run_ytvis_eval(gt, [ok, cut], validate=False)
+    bad_gt = dataset(
+        [video(1, 2)],
+        [{"video_id": 1, "category_id": 1, "segmentations": [box(*A), box(*A, h=10, w=10)]}],
+    )
+    with pytest.raises(FormatError, match=r"annotations\[0\].*frame 1"):
+        run_ytvis_eval(bad_gt, [ok], validate=False)
+    odd = pred(1, 1, 0.5, [box(*A), {**box(*A), "counts": "é"}])
+    with pytest.raises(FormatError, match=r"results\[1\].*frame 1.*non-ASCII"):
+        run_ytvis_eval(gt, [ok, odd])
+
+
 def test_format_summary_has_the_twelve_cocoeval_lines() -> None:
     stats = {name: 0.5 for name in STAT_NAMES} | {"APl": -1.0}
     lines = format_summary(stats).splitlines()

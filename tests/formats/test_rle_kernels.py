@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -11,7 +12,13 @@ import pytest
 import torch
 from pycocotools import mask as mask_utils
 
-from vis_pipelines.formats.rle_kernels import pair_intersections, parse_rles, parse_strings
+from vis_pipelines.formats.errors import FormatError
+from vis_pipelines.formats.rle_kernels import (
+    KERNEL_LOCK,
+    pair_intersections,
+    parse_rles,
+    parse_strings,
+)
 
 
 def _rle(mask: np.ndarray) -> dict:
@@ -126,3 +133,73 @@ def test_kernels_from_several_threads_at_once() -> None:
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda _: parse_strings(strings).areas.tolist(), range(16)))
     assert got == [want] * 16
+
+
+def _counts_string(counts: list[int]) -> str:
+    """pycocotools' rleToString, written out from maskApi.c's description (for corrupt cases)."""
+    out = []
+    for i, x in enumerate(counts):
+        if i > 2:
+            x -= counts[i - 2]
+        more = True
+        while more:
+            c = x & 0x1F
+            x >>= 5
+            more = x != -1 if c & 0x10 else x != 0
+            out.append(chr(48 + (c | 0x20 if more else c)))
+    return "".join(out)
+
+
+def test_negative_runs_are_not_an_rle() -> None:
+    m = np.zeros((20, 24), bool)
+    m[3:15, 5:20] = True
+    m[7:9, 10:12] = False
+    ok = _rle(m)["counts"]
+    # The helper reproduces pycocotools on a real mask (runs from the dense column-major mask).
+    flat = m.T.ravel()
+    edges = np.flatnonzero(np.diff(np.r_[0, flat.astype(int), 0]) != 0)
+    bounds = np.r_[0, edges, flat.size]
+    counts = np.diff(bounds).tolist()
+    counts = counts[:-1] if counts[-1] == 0 else counts
+    assert _counts_string(counts) == ok
+    # Counts that add up to h * w but hold a negative run (overlapping intervals).
+    bad = _counts_string([0, 250, -10, 240])
+    parsed = parse_strings([ok, bad])
+    assert parsed.lengths.tolist() == [480, -1]
+
+
+def test_non_ascii_counts_are_a_format_error() -> None:
+    with pytest.raises(FormatError, match="non-ASCII"):
+        parse_strings(["0c9", "é"])
+    with pytest.raises(FormatError, match="non-ASCII"):
+        parse_rles([{"size": [2, 2], "counts": "é".encode()}])
+
+
+def _child_parses(queue: Any) -> None:
+    queue.put(parse_strings(["04"]).areas.tolist())
+
+
+def test_fork_while_another_thread_holds_the_kernel_lock() -> None:
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with KERNEL_LOCK:
+            held.set()
+            done.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        child = ctx.Process(target=_child_parses, args=(queue,))
+        child.start()
+        child.join(60)
+        if child.is_alive():
+            child.kill()
+            pytest.fail("the forked child waited on the parent's lock")
+        assert child.exitcode == 0 and queue.get(timeout=5) == [4]  # counts 0, 4: four pixels
+    finally:
+        done.set()
+        holder.join()

@@ -112,7 +112,8 @@ def _group_pairs(
 
     The parsed RLEs are all prediction tracks of the groups, then all their object tracks, frame
     after frame. Every RLE of group ``k`` must cover ``pixels[k]`` (h * w) pixels, or, where
-    ``pixels[k] < 0``, as many as the group's first RLE; returns per group whether they do.
+    ``pixels[k] < 0``, as many as the group's first RLE; returns per group the first RLE that
+    does not (-1: none).
     """
     n = n_dt.size
     d_rle = np.zeros(n + 1, dtype=np.int64)  # first prediction / object RLE of each group
@@ -121,19 +122,19 @@ def _group_pairs(
         d_rle[k + 1] = d_rle[k] + n_dt[k] * n_frames[k]
         g_rle[k + 1] = g_rle[k] + n_gt[k] * n_frames[k]
     g_rle += d_rle[n]
-    size_ok = np.ones(n, dtype=np.bool_)
+    bad_rle = np.full(n, -1, dtype=np.int64)
     for k in prange(n):
         nd, ng, nf = n_dt[k], n_gt[k], n_frames[k]
-        # Every present RLE (length 0: an absent frame; -1: counts cut short) has the same size.
+        # Every present RLE (length 0: an absent frame; -1: not an RLE) has the same size.
         want = pixels[k]
         for r0, n_r in ((d_rle[k], nd * nf), (g_rle[k], ng * nf)):
             for r in range(r0, r0 + n_r):
-                if lengths[r] != 0:
-                    if want < 0:
+                if lengths[r] != 0 and bad_rle[k] < 0:
+                    if want < 0 and lengths[r] > 0:
                         want = lengths[r]
                     if lengths[r] != want:
-                        size_ok[k] = False
-        if not size_ok[k]:
+                        bad_rle[k] = r
+        if bad_rle[k] >= 0:
             continue
         for d in range(nd):
             rd = d_rle[k] + d * nf
@@ -174,7 +175,7 @@ def _group_pairs(
                 inter[p] = total
                 compared[p] = True
                 iou[p] = total / union if union > 0 else 0.0
-    return size_ok
+    return bad_rle
 
 
 def _offsets(counts: np.ndarray) -> np.ndarray:
@@ -202,6 +203,8 @@ def grouped_overlaps(
     *,
     min_iou: float = 0.5,
     label: Callable[[int], str] = str,
+    track_label: Callable[[str, int], str] | None = None,
+    source: str | None = None,
     progress: str | None = None,
 ) -> GroupedOverlaps:
     """Per-frame areas, overlaps and video IoUs of every (prediction, object) pair of each group.
@@ -211,8 +214,10 @@ def grouped_overlaps(
     ``group_pixels[k]`` (its video's h * w; None or -1: the size of the group's first mask)
     pixels. Only pairs
     whose IoU can reach ``min_iou`` are compared (AP looks at nothing below its lowest
-    threshold, 0.5, so skipping the others changes no score). Size mismatches raise a
-    ``FormatError`` naming ``label(k)``; ``progress`` is a tqdm description (None: no bar).
+    threshold, 0.5, so skipping the others changes no score). A mask of the wrong size, or a
+    corrupt one, raises a ``FormatError`` naming ``track_label("prediction" | "object", index
+    into its list)`` (default: ``label(group)`` and the index) and the frame; ``progress`` is a
+    tqdm description (None: no bar).
     """
     group_dt, group_gt, group_frames = (
         np.asarray(x, dtype=np.int64).reshape(-1) for x in (group_dt, group_gt, group_frames)
@@ -251,7 +256,7 @@ def grouped_overlaps(
         g_trk = gt_tracks[gt_first[k0] : gt_first[k1]]
         parsed = _parse_chunk(d_trk, g_trk)
         with KERNEL_LOCK:
-            size_ok = _group_pairs(
+            bad_rle = _group_pairs(
                 parsed.fg_start,
                 parsed.fg_end,
                 parsed.offsets,
@@ -268,11 +273,29 @@ def grouped_overlaps(
                 compared,
                 iou,
             )
-        bad = np.flatnonzero(~size_ok)
+        bad = np.flatnonzero(bad_rle >= 0)
         if bad.size:
+            k, r = k0 + int(bad[0]), int(bad_rle[bad[0]])
+            n_d = int(dt_rle[k1] - dt_rle[k0])
+            kind, counts, at = (
+                ("prediction", group_dt, dt_rle[k0] + r)
+                if r < n_d
+                else ("object", group_gt, gt_rle[k0] + r - n_d)
+            )
+            track_rle = _offsets(np.repeat(group_frames, counts))  # first RLE of each track
+            i = int(np.searchsorted(track_rle, at, side="right")) - 1
+            length, want = int(parsed.lengths[r]), int(group_pixels[k])
             raise FormatError(
-                "RLE sizes differ from the video's h*w (or an RLE's counts are cut short)",
-                record=label(k0 + int(bad[0])),
+                f"frame {at - track_rle[i]}: "
+                + (
+                    "not an RLE (counts cut short, or a negative run)"
+                    if length < 0
+                    else f"RLE covers {length} pixels, not the video's h*w ({want})"
+                    if want >= 0
+                    else f"RLE covers {length} pixels, unlike its video's first mask"
+                ),
+                source=source,
+                record=track_label(kind, i) if track_label else f"{label(k)}, {kind} track {i}",
                 field="segmentations",
             )
         n_d = int(dt_rle[k1] - dt_rle[k0])

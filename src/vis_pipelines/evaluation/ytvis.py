@@ -379,6 +379,10 @@ def _evaluate(
         video_pixels[group_vpos],
         min_iou=float(thresholds.min()),
         label=lambda k: f"video {video_ids[group_vpos[k]]}",
+        track_label=lambda kind, i: (
+            f"results[{det_rows[i]}]" if kind == "prediction" else f"annotations[{gt_rows[i]}]"
+        ),
+        source=source,
         progress="ytvis IoU",
     )
 

@@ -22,7 +22,10 @@ def _plain_rles(segs: list[Any], size: list[int]) -> bool:
     """
     for s in segs:
         if s is not None and not (
-            type(s) is dict and type(s.get("counts")) is str and s.get("size") == size
+            type(s) is dict
+            and type(counts := s.get("counts")) is str
+            and counts.isascii()
+            and s.get("size") == size
         ):
             return False
     return True

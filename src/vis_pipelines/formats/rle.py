@@ -96,10 +96,17 @@ def normalize_rle(
         conv = mask_utils.frPyObjects({"size": [h, w], "counts": counts}, h, w)
         return {"size": [h, w], "counts": conv["counts"].decode()}
     if isinstance(counts, bytes):
-        counts = counts.decode()
+        counts = counts.decode("ascii", errors="replace")  # non-ASCII is rejected below
     if not isinstance(counts, str):
         raise FormatError(
             f"RLE 'counts' must be str or list, got {type(counts).__name__}",
+            source=source,
+            record=where,
+            field="segmentations",
+        )
+    if not counts.isascii():  # pycocotools writes characters 48-111 only
+        raise FormatError(
+            "RLE 'counts' holds non-ASCII characters",
             source=source,
             record=where,
             field="segmentations",

@@ -30,6 +30,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from .errors import FormatError
+
 __all__ = [
     "KERNEL_LOCK",
     "ParsedRLEs",
@@ -46,8 +48,27 @@ __all__ = [
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
+
+class _KernelLock:
+    """A re-entrant lock that a forked child gets back unlocked (a fork while another thread
+    held it would otherwise leave the child's kernels waiting forever)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> bool:
+        return self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
 #: Held while a parallel kernel runs (re-entrant: callers may hold it around several launches).
-KERNEL_LOCK = threading.RLock()
+KERNEL_LOCK = _KernelLock()
 
 #: Appended to every buffer: a count that ends at once, so a truncated last string stops here.
 _PAD = b"0"
@@ -57,13 +78,14 @@ _PAD = b"0"
 def _parse_one(
     buf: np.ndarray, p: int, end: int, fg_start: np.ndarray, fg_end: np.ndarray, q: int
 ) -> tuple[int, int, int]:
-    """Parse ``buf[p:end]`` into slots from ``q`` on; return (runs, area, length or -1 if truncated)."""
+    """Parse ``buf[p:end]`` into slots from ``q`` on: (runs, area, length; -1 if not an RLE)."""
     q0 = q
     m = 0
     prev2 = np.int64(0)  # counts[m - 2] and counts[m - 1] of maskApi.c's delta coding
     prev1 = np.int64(0)
     pos = np.int64(0)
     area = np.int64(0)
+    negative = False
     while p < end:
         x = np.int64(0)
         k = 0
@@ -80,6 +102,7 @@ def _parse_one(
             x += prev2
         prev2 = prev1
         prev1 = x
+        negative |= x < 0  # no run has a negative length: a corrupt string
         if (m & 1) == 1 and x > 0:
             fg_start[q] = pos
             fg_end[q] = pos + x
@@ -87,7 +110,7 @@ def _parse_one(
             area += x
         pos += x
         m += 1
-    if p > end:  # the last count ran into the next string: not a well-formed RLE
+    if p > end or negative:  # ran into the next string, or a negative run: not an RLE
         pos = -1
     return q - q0, area, pos
 
@@ -108,7 +131,7 @@ def _parse(buf: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
 
     Returns ``fg_start``, ``fg_end`` (int64 column-major pixel positions, empty runs left out),
     ``offsets``, ``n_runs``, ``areas`` and ``lengths`` (sum of all counts: h * w for a well-formed
-    RLE, -1 for a truncated string).
+    RLE, -1 for a truncated string or one with a negative run).
     """
     n = starts.size - 1
     offsets = _slot_offsets(starts)
@@ -195,7 +218,13 @@ def _compressed(rle: dict[str, Any]) -> str:
 
 def parse_strings(strings: Sequence[str]) -> ParsedRLEs:
     """Parse compressed counts strings (``""`` is an empty, absent mask) in one compiled call."""
-    joined = "".join(strings).encode("ascii") + _PAD
+    try:
+        joined = "".join(strings).encode("ascii") + _PAD
+    except UnicodeEncodeError as err:  # pycocotools' counts use characters 48-111 only
+        raise FormatError(
+            f"RLE counts hold a non-ASCII character ({err.object[err.start]!r})",
+            field="segmentations",
+        ) from None
     starts = np.zeros(len(strings) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), out=starts[1:])
     with KERNEL_LOCK:
@@ -211,7 +240,11 @@ def parse_rles(rles: Sequence[dict[str, Any] | None]) -> ParsedRLEs:
     try:
         return parse_strings([r["counts"] if r is not None else "" for r in rles])
     except TypeError:  # bytes or int lists among the counts
-        return parse_strings([_compressed(r) if r is not None else "" for r in rles])
+        try:
+            strings = [_compressed(r) if r is not None else "" for r in rles]
+        except UnicodeDecodeError:
+            raise FormatError("RLE counts hold a non-ASCII byte", field="segmentations") from None
+        return parse_strings(strings)
 
 
 def pair_intersections(parsed: ParsedRLEs, a: np.ndarray, b: np.ndarray) -> np.ndarray:
