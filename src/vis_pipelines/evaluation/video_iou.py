@@ -36,6 +36,7 @@ from ..formats.rle_kernels import (
 
 __all__ = [
     "GroupedOverlaps",
+    "cumulative_offsets",
     "grouped_overlaps",
     "rle_areas",
     "track_frame_areas",
@@ -178,7 +179,9 @@ def _group_pairs(
     return bad_rle
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
+def cumulative_offsets(counts: np.ndarray) -> np.ndarray:
+    """``[0, c0, c0 + c1, ...]`` (int64): where each of consecutive blocks of ``counts`` starts."""
+    counts = np.asarray(counts)
     out = np.zeros(counts.size + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
     return out
@@ -235,9 +238,12 @@ def grouped_overlaps(
         and np.array_equal(gt_len, np.repeat(group_frames, group_gt))
     ):
         raise ValueError("every track must have its group's number of frames")
-    dt_first, gt_first = _offsets(group_dt), _offsets(group_gt)
-    dt_rle, gt_rle = _offsets(group_dt * group_frames), _offsets(group_gt * group_frames)
-    pair_offsets = _offsets(group_dt * group_gt)
+    dt_first, gt_first = cumulative_offsets(group_dt), cumulative_offsets(group_gt)
+    dt_rle, gt_rle = (
+        cumulative_offsets(group_dt * group_frames),
+        cumulative_offsets(group_gt * group_frames),
+    )
+    pair_offsets = cumulative_offsets(group_dt * group_gt)
     dt_areas = np.zeros(dt_rle[-1], dtype=np.int64)
     gt_areas = np.zeros(gt_rle[-1], dtype=np.int64)
     n_pairs = int(pair_offsets[-1])
@@ -273,16 +279,18 @@ def grouped_overlaps(
                 compared,
                 iou,
             )
+        n_d = int(dt_rle[k1] - dt_rle[k0])  # the chunk's prediction RLEs come first
         bad = np.flatnonzero(bad_rle >= 0)
         if bad.size:
             k, r = k0 + int(bad[0]), int(bad_rle[bad[0]])
-            n_d = int(dt_rle[k1] - dt_rle[k0])
             kind, counts, at = (
                 ("prediction", group_dt, dt_rle[k0] + r)
                 if r < n_d
                 else ("object", group_gt, gt_rle[k0] + r - n_d)
             )
-            track_rle = _offsets(np.repeat(group_frames, counts))  # first RLE of each track
+            track_rle = cumulative_offsets(
+                np.repeat(group_frames, counts)
+            )  # first RLE of each track
             i = int(np.searchsorted(track_rle, at, side="right")) - 1
             length, want = int(parsed.lengths[r]), int(group_pixels[k])
             raise FormatError(
@@ -298,7 +306,6 @@ def grouped_overlaps(
                 record=track_label(kind, i) if track_label else f"{label(k)}, {kind} track {i}",
                 field="segmentations",
             )
-        n_d = int(dt_rle[k1] - dt_rle[k0])
         dt_areas[dt_rle[k0] : dt_rle[k1]] = parsed.areas[:n_d]
         gt_areas[gt_rle[k0] : gt_rle[k1]] = parsed.areas[n_d:]
         n_chars = int(parsed.offsets[-1]) * 2  # slots are half the characters
@@ -326,8 +333,6 @@ def video_track_overlaps(
     :func:`grouped_overlaps` with one group per category. Pairs of different categories, and
     pairs that cannot reach ``min_iou``, are not compared (``inter`` 0).
     """
-    if any(len(t) != length for t in chain(dt_tracks, gt_tracks)):
-        raise ValueError(f"every track must have {length} frames")
     index = {c: i for i, c in enumerate(dict.fromkeys(chain(dt_cats, gt_cats)))}
     dt_key = np.array([index[c] for c in dt_cats], dtype=np.int64)
     gt_key = np.array([index[c] for c in gt_cats], dtype=np.int64)
@@ -352,8 +357,7 @@ def video_track_overlaps(
     gt_areas[gt_order] = res.gt_areas.reshape(n_gt, length)
     inter = np.zeros((n_dt, n_gt), dtype=np.int64)
     compared = np.zeros((n_dt, n_gt), dtype=bool)
-    d0 = np.concatenate([[0], np.cumsum(group_dt)])
-    g0 = np.concatenate([[0], np.cumsum(group_gt)])
+    d0, g0 = cumulative_offsets(group_dt), cumulative_offsets(group_gt)
     for k in range(n_keys):
         rows, cols = dt_order[d0[k] : d0[k + 1]], gt_order[g0[k] : g0[k + 1]]
         block = slice(res.pair_offsets[k], res.pair_offsets[k + 1])

@@ -46,7 +46,7 @@ from ..formats.results import validate_results
 from ..formats.rle_kernels import KERNEL_LOCK
 from ..formats.ytvis import validate_ytvis
 from .ap_kernels import block_curves, greedy_match, precision_recall
-from .video_iou import grouped_overlaps
+from .video_iou import cumulative_offsets, grouped_overlaps
 
 __all__ = [
     "APParams",
@@ -240,12 +240,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=out[1:])
-    return out
-
-
 def _video_pixels(video: dict[str, Any]) -> int:
     """``height * width`` of a video record, -1 if it gives none (masks must then agree)."""
     h, w = video.get("height"), video.get("width")
@@ -387,15 +381,15 @@ def _evaluate(
     )
 
     # Prediction table: one row per kept prediction, groups one after the other.
-    det_first = _offsets(group_dt)
+    det_first = cumulative_offsets(group_dt)
     rank_arr = np.arange(n_rows, dtype=np.int64) - np.repeat(det_first[:-1], group_dt)
     vid_arr = np.repeat(group_vpos, group_dt)
     cat_arr = np.repeat(group_cat, group_dt)
     score_arr = scores[det_rows] if n_rows else np.zeros(0)
     # Mean area over the non-empty frames, as ytvos.py averages the truthy per-frame areas.
-    dt_rle = _offsets(np.repeat(group_frames, group_dt))
-    area_sum = np.concatenate([[0], np.cumsum(ov.dt_areas)])
-    nonempty = np.concatenate([[0], np.cumsum(ov.dt_areas > 0)])
+    dt_rle = cumulative_offsets(np.repeat(group_frames, group_dt))
+    area_sum = cumulative_offsets(ov.dt_areas)
+    nonempty = cumulative_offsets(ov.dt_areas > 0)
     tot, cnt = (
         area_sum[dt_rle[1:]] - area_sum[dt_rle[:-1]],
         nonempty[dt_rle[1:]] - nonempty[dt_rle[:-1]],
@@ -403,7 +397,7 @@ def _evaluate(
     area_arr = np.where(cnt > 0, tot / np.maximum(cnt, 1), 0.0)
 
     # Object table, in group order.
-    gt_rle = _offsets(np.repeat(group_frames, group_gt))
+    gt_rle = cumulative_offsets(np.repeat(group_frames, group_gt))
     g_avg = np.array(
         [
             _avg_area(anns[j]["areas"])
@@ -425,7 +419,7 @@ def _evaluate(
         ov.pair_offsets,
         det_first,
         group_dt,
-        _offsets(group_gt),
+        cumulative_offsets(group_gt),
         group_gt,
         np.ascontiguousarray(gign_arr),
         gt_crowd,
@@ -433,13 +427,12 @@ def _evaluate(
         np.ascontiguousarray(thresholds, dtype=np.float64),
         n_rows,
     )
-    found50 = np.bincount(group_vpos, weights=found, minlength=len(video_ids)).astype(np.int64)
+    found50 = np.bincount(group_vpos, weights=found, minlength=n_videos).astype(np.int64)
     out_of_range = (area_arr[None, :] < lo) | (area_arr[None, :] > hi)  # (A, N)
     ignored |= (matched_id == 0) & out_of_range[:, None, :]
     matched = matched_id != 0
 
     # Accumulate: per category, videos in id order, then a stable sort by score.
-    n_cat = len(cat_ids)
     order = np.lexsort((rank_arr, vid_arr, -score_arr, cat_arr))
     bounds = np.searchsorted(cat_arr[order], np.arange(n_cat + 1))
     npig = np.zeros((n_cat, n_area), dtype=np.int64)
@@ -460,12 +453,11 @@ def _evaluate(
     per_video = _per_video_table(
         video_ids,
         group_vpos,
+        group_gt,
         det_first,
         matched[0],
         ignored[0],
         gvid_arr,
-        gcat_arr,
-        group_cat,
         gign_arr[0],
         n_pred_video,
         found50,
@@ -495,25 +487,21 @@ def _pct(x: float) -> float | None:
 def _per_video_table(
     video_ids: list[int],
     group_vpos: np.ndarray,
+    group_gt: np.ndarray,
     det_first: np.ndarray,
     matched: np.ndarray,
     ignored: np.ndarray,
     gvid: np.ndarray,
-    gcat: np.ndarray,
-    group_cat: np.ndarray,
     gign: np.ndarray,
     n_pred: np.ndarray,
     found50: np.ndarray,
     params: APParams,
 ) -> pd.DataFrame:
     """AP of each video on its own (area all, maxDets 100), counts, and recall at IoU .5."""
-    n_cat = int(max(group_cat.max(initial=-1), gcat.max(initial=-1))) + 1
-    # Scored objects per group (video, category): the groups with a precision curve.
-    scored = np.zeros(group_vpos.size, dtype=np.int64)
-    if gvid.size:
-        key = gvid * n_cat + gcat
-        g_key = group_vpos * n_cat + group_cat  # ascending: groups are in (video, category) order
-        np.add.at(scored, np.searchsorted(g_key, key[~gign]), 1)
+    # Scored objects per group (video, category): the groups with a precision curve. Objects
+    # come group after group, so each one's group follows from the group sizes.
+    obj_group = np.repeat(np.arange(group_vpos.size), group_gt)
+    scored = np.bincount(obj_group[~gign], minlength=group_vpos.size)
     curved = np.flatnonzero(scored > 0)
     curves = block_curves(
         det_first[curved],
@@ -523,9 +511,10 @@ def _per_video_table(
         np.ascontiguousarray(ignored),
         np.ascontiguousarray(params.rec_thrs, dtype=np.float64),
     )
-    bounds = np.searchsorted(group_vpos[curved], np.arange(len(video_ids) + 1))
-    n_gt = np.bincount(gvid, minlength=len(video_ids))
-    n_scored = np.bincount(gvid[~gign], minlength=len(video_ids))
+    n_videos = len(video_ids)
+    bounds = np.searchsorted(group_vpos[curved], np.arange(n_videos + 1))
+    n_gt = np.bincount(gvid, minlength=n_videos)
+    n_scored = np.bincount(gvid[~gign], minlength=n_videos)
     rows = []
     for vpos, vid in enumerate(video_ids):
         mine = curves[bounds[vpos] : bounds[vpos + 1]]
