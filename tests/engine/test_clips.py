@@ -7,6 +7,7 @@ import pytest
 from engine_helpers import tiny_train_config, tiny_video_set
 from scipy.ndimage import binary_dilation, binary_erosion
 
+from vis_pipelines.datasets.video_set import VideoSet
 from vis_pipelines.engine.clips import (
     ClipDataset,
     StepSampler,
@@ -182,3 +183,114 @@ def test_background_strokes_come_from_null_category_annotations():
         np.testing.assert_array_equal(s["background"], strokes[s["video_id"]][s["frame_indices"]])
     clips, targets = collate_clips([ds[0], ds[1]])
     assert targets[0]["background"].shape == clips.shape[1:2] + clips.shape[3:]
+
+
+def _two_square_videos() -> VideoSet:
+    """Two 3-frame 16x16 videos of constant grey 10 / 200, one square instance each."""
+    from vis_pipelines.formats.rle import encode_masks
+
+    squares = {1: (slice(2, 8), slice(2, 8)), 2: (slice(6, 12), slice(6, 12))}
+    videos, anns = [], []
+    for vid, (ys, xs) in squares.items():
+        videos.append(
+            {
+                "id": vid,
+                "width": 16,
+                "height": 16,
+                "length": 3,
+                "file_names": [f"v{vid}/{t:05d}.jpg" for t in range(3)],
+            }
+        )
+        m = np.zeros((3, 16, 16), bool)
+        m[:, ys, xs] = True
+        anns.append(
+            {
+                "id": vid,
+                "video_id": vid,
+                "category_id": vid,
+                "iscrowd": 0,
+                "segmentations": encode_masks(m),
+                "areas": [36] * 3,
+                "bboxes": [[2, 2, 6, 6]] * 3,
+            }
+        )
+    data = {
+        "videos": videos,
+        "annotations": anns,
+        "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
+    }
+    grey = {1: 10, 2: 200}
+    return VideoSet(
+        data, frame_source=lambda v: np.full((v["length"], 16, 16, 3), grey[v["id"]], np.uint8)
+    )
+
+
+def test_copy_paste_puts_the_other_videos_instance_on_top():
+    videos = _two_square_videos()
+    cfg = tiny_train_config(
+        crop_size=(16, 16), scale_range=(1.0, 1.0), flip_prob=0.0, copy_paste_prob=1.0
+    )
+    ds = ClipDataset(videos, cfg)
+    a = np.zeros((16, 16), bool)
+    a[2:8, 2:8] = True
+    b = np.zeros((16, 16), bool)
+    b[6:12, 6:12] = True
+    grey = {1: 10, 2: 200}
+    for index in range(4):
+        s = ds[index]
+        own, other = (a, b) if s["video_id"] == 1 else (b, a)
+        own_label, other_label = (0, 1) if s["video_id"] == 1 else (1, 0)
+        # The pasted instance comes last; the clip's own instance loses the occluded pixels.
+        assert s["labels"].tolist() == [own_label, other_label]
+        for t in range(2):
+            np.testing.assert_array_equal(s["masks"][0, t], own & ~other)
+            np.testing.assert_array_equal(s["masks"][1, t], other)
+            np.testing.assert_array_equal(s["background"][t], ~(own | other))
+            expected = np.where(other, grey[3 - s["video_id"]], grey[s["video_id"]])
+            np.testing.assert_array_equal(s["frames"][t, ..., 0], expected)
+
+
+def test_copy_paste_off_keeps_the_clip_stream_and_is_deterministic():
+    videos = tiny_video_set()
+    plain = ClipDataset(videos, tiny_train_config())
+    pasted = ClipDataset(videos, tiny_train_config(copy_paste_prob=0.5))
+    again = ClipDataset(videos, tiny_train_config(copy_paste_prob=0.5))
+    changed = 0
+    for index in range(8):
+        p, q, r = plain[index], pasted[index], again[index]
+        np.testing.assert_array_equal(q["frames"], r["frames"])
+        np.testing.assert_array_equal(q["masks"], r["masks"])
+        # Pasting draws after the clip's own frames, so the clip's video and frames stay.
+        assert p["video_id"] == q["video_id"]
+        np.testing.assert_array_equal(p["frame_indices"], q["frame_indices"])
+        changed += len(q["labels"]) > len(p["labels"])
+    assert changed > 0
+    # Target masks never overlap after pasting.
+    for index in range(8):
+        m = pasted[index]["masks"]
+        assert (m.sum(0) <= 1).all()
+
+
+def test_copy_paste_needs_full_masks():
+    videos = tiny_video_set()
+    data = videos.data
+    video = data["videos"][0]
+    from vis_pipelines.formats.rle import encode_masks
+
+    stroke = np.zeros((video["length"], video["height"], video["width"]), bool)
+    stroke[:, 1, 1:5] = True
+    ann = {
+        "id": 99_999,
+        "video_id": video["id"],
+        "category_id": None,
+        "iscrowd": 0,
+        "segmentations": encode_masks(stroke),
+        "areas": [4] * video["length"],
+        "bboxes": [[1, 1, 4, 1]] * video["length"],
+    }
+    scribbled = videos.with_data({**data, "annotations": [*data["annotations"], ann]})
+    ClipDataset(scribbled, tiny_train_config())  # fine without copy-paste
+    with pytest.raises(ValueError, match="copy_paste_prob needs full instance masks"):
+        ClipDataset(scribbled, tiny_train_config(copy_paste_prob=0.5))
+    with pytest.raises(ValueError, match="copy_paste_prob"):
+        tiny_train_config(copy_paste_prob=1.5)

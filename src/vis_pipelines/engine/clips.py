@@ -86,6 +86,11 @@ class ClipDataset(Dataset):
             vid: [a for a in video_set.annotations_for(vid) if a["category_id"] is None]
             for vid in self.video_ids
         }
+        if cfg.copy_paste_prob > 0 and any(self.backgrounds.values()):
+            raise ValueError(
+                f"{video_set.source}: train.copy_paste_prob needs full instance masks, but the "
+                "file has labelled-background strokes (a scribble dataset); set it to 0"
+            )
         unknown = {a["category_id"] for anns in self.anns.values() for a in anns} - set(self._label)
         if unknown:
             raise ValueError(
@@ -104,6 +109,28 @@ class ClipDataset(Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         rng = np.random.default_rng([self.cfg.seed, int(index)])
         vid = self.video_for(int(index))
+        idx, frames, masks, labels, background = self._clip(vid, rng)
+        # The paste draw happens only when copy-paste is on, so clips without it (and the runs
+        # recorded before it existed) keep their random stream.
+        if self.cfg.copy_paste_prob > 0 and rng.random() < self.cfg.copy_paste_prob:
+            frames, masks, labels, background = self._paste(
+                vid, frames, masks, labels, background, rng
+            )
+        # Instances absent from every frame of the (cropped) clip are not targets.
+        keep = masks.reshape(len(masks), -1).any(1) if len(masks) else np.zeros(0, bool)
+        return {
+            "frames": frames,
+            "labels": labels[keep],
+            "masks": masks[keep],
+            "background": background,
+            "video_id": vid,
+            "frame_indices": idx,
+        }
+
+    def _clip(
+        self, vid: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One augmented clip of video ``vid``: (frame indices, frames, masks, labels, background)."""
         video = self.video_set.video(vid)
         idx = sample_frames(video["length"], self.cfg.num_frames, self.cfg.frame_range, rng)
         frames = self.video_set.load_frames(vid, idx)
@@ -117,17 +144,37 @@ class ClipDataset(Dataset):
         frames, stacked = augment_clip(
             frames, np.concatenate([masks, background[None]]), self.cfg, rng
         )
-        masks, background = stacked[:-1], stacked[-1]
-        # Instances absent from every frame of the (cropped) clip are not targets.
-        keep = masks.reshape(len(masks), -1).any(1) if len(masks) else np.zeros(0, bool)
-        return {
-            "frames": frames,
-            "labels": labels[keep],
-            "masks": masks[keep],
-            "background": background,
-            "video_id": vid,
-            "frame_indices": idx,
-        }
+        return idx, frames, stacked[:-1], labels, stacked[-1]
+
+    def _paste(
+        self,
+        vid: int,
+        frames: np.ndarray,
+        masks: np.ndarray,
+        labels: np.ndarray,
+        background: np.ndarray,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Copy-paste (Ghiasi et al., CVPR 2021) for video: paste a random non-empty subset of
+        another video's instances, as mask tubes over the clip's T frames, on top of this clip.
+
+        The donor clip is sampled and augmented on its own; pasted pixels take the donor's
+        colours, leave every occluded instance and background pixel, and join the targets.
+        """
+        n = len(self.video_ids)
+        pos = self.video_ids.index(vid)
+        donor = self.video_ids[(pos + 1 + int(rng.integers(n - 1))) % n] if n > 1 else vid
+        _, d_frames, d_masks, d_labels, _ = self._clip(donor, rng)
+        present = np.flatnonzero(d_masks.reshape(len(d_masks), -1).any(1))
+        if len(present) == 0:
+            return frames, masks, labels, background
+        pick = rng.choice(present, size=int(rng.integers(1, len(present) + 1)), replace=False)
+        pick = np.sort(pick)
+        alpha = d_masks[pick].any(0)  # [T, H, W]
+        frames = np.where(alpha[..., None], d_frames, frames)
+        masks = np.concatenate([masks & ~alpha[None], d_masks[pick]]).astype(np.uint8)
+        labels = np.concatenate([labels, d_labels[pick]])
+        return frames, masks, labels, (background & ~alpha).astype(np.uint8)
 
     def _background(self, vid: int, idx: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """Labelled background ``uint8 [T, H, W]`` of the clip's frames (see the class docstring)."""

@@ -40,6 +40,9 @@ class TrainConfig:
     crop_size: tuple[int, int] = (96, 160)
     scale_range: tuple[float, float] = (0.8, 1.25)
     flip_prob: float = 0.5
+    # Copy-paste: chance that a clip gets a random subset of another video's instances pasted on
+    # top (full-mask datasets only; 0: off).
+    copy_paste_prob: float = 0.0
     # Bookkeeping.
     checkpoint_every: int = 500
     log_every: int = 20
@@ -75,6 +78,8 @@ class TrainConfig:
             raise ValueError(f"train.scale_range must be 0 < min <= max, got {self.scale_range}")
         if not 0.0 <= self.flip_prob <= 1.0:
             raise ValueError(f"train.flip_prob must be in [0, 1], got {self.flip_prob}")
+        if not 0.0 <= self.copy_paste_prob <= 1.0:
+            raise ValueError(f"train.copy_paste_prob must be in [0, 1], got {self.copy_paste_prob}")
         if self.clip_grad_norm is not None and self.clip_grad_norm <= 0:
             raise ValueError("train.clip_grad_norm must be > 0 or null")
         for name in ("crop_size", "scale_range", "step_milestones"):

@@ -54,10 +54,10 @@ def project_catalog(root: Path, **cluster_train) -> DataCatalog:
     catalog["params:synthvis.davis_imagesets"] = {"train": "train", "val": "valid"}
     catalog["params:scribbles.generator"] = ScribbleConfig()
     catalog["params:scribbles.previews"] = PreviewConfig(videos=0)
-    catalog["params:mask2former.model"] = MODEL
-    catalog["params:mask2former.train"] = TRAIN
-    catalog["params:mask2former.inference"] = dict(device="cpu", topk=3)
-    catalog["params:mask2former.evaluation"] = EVALUATION
+    catalog["params:mask2former_reference.model"] = MODEL
+    catalog["params:mask2former_reference.train"] = TRAIN
+    catalog["params:mask2former_reference.inference"] = dict(device="cpu", topk=3)
+    catalog["params:mask2former_reference.evaluation"] = EVALUATION
     for variant in ("maskcluster2former", "cluster2former"):
         catalog[f"params:{variant}.model"] = {**MODEL, **CLUSTER}
         catalog[f"params:{variant}.train"] = {**TRAIN, **cluster_train}
@@ -78,7 +78,7 @@ def project(tmp_path_factory):
 
 def test_every_variant_is_trained_predicted_and_scored(project):
     gt = load_ytvis_json(project / "data/01_raw/synthvis/ytvis/valid.json")
-    for variant in ("mask2former", "maskcluster2former", "cluster2former"):
+    for variant in ("mask2former_reference", "maskcluster2former", "cluster2former"):
         assert (project / f"data/06_models/{variant}/model.pt").is_file()
         results = json.loads(
             (project / f"data/07_model_output/{variant}/synthvis_valid_results.json").read_text()
@@ -104,16 +104,20 @@ def test_cluster_variants_use_the_cluster2former_builder_and_loss_curves(project
 
 def test_comparison_table_has_the_three_rows_and_ratios(project):
     table = pd.read_csv(project / "data/08_reporting/cluster2former/comparison_synthvis.csv")
-    assert table["model"].tolist() == ["mask2former", "maskcluster2former", "cluster2former"]
+    assert table["model"].tolist() == [
+        "mask2former_reference",
+        "maskcluster2former",
+        "cluster2former",
+    ]
     metrics = {
         m: json.loads((project / f"data/08_reporting/metrics/{m}__synthvis.json").read_text())
         for m in table["model"]
     }
     for row in table.itertuples():
         assert row.AP == pytest.approx(metrics[row.model]["AP"])
-        if metrics["mask2former"]["AP"]:
+        if metrics["mask2former_reference"]["AP"]:
             assert row.AP_ratio_to_a == pytest.approx(
-                metrics[row.model]["AP"] / metrics["mask2former"]["AP"]
+                metrics[row.model]["AP"] / metrics["mask2former_reference"]["AP"]
             )
     summary = json.loads((project / "data/08_reporting/scribbles/synthvis_train.json").read_text())
     assert table["labelled_object_pixels_pct"].iloc[2] == pytest.approx(summary["coverage_pct"])
@@ -160,3 +164,32 @@ def test_real_data_comparison_names_its_dataset_and_split():
     )  # fmt: skip
     assert md.startswith("# Cluster2Former on ytvis19:")
     assert "ytvis19_local_holdout" in md and "SynthVIS" not in md
+
+
+def test_copy_paste_in_one_row_is_refused():
+    # Copy-paste needs full masks, so (c) cannot have it: no row may, or the rows would differ
+    # in more than their supervision.
+    model, train = dict(MODEL), dict(TRAIN)
+    with pytest.raises(ValueError, match=r"train\.copy_paste_prob: mask2former_reference=1\.0"):
+        check_equal_budget(
+            {
+                "mask2former_reference": (model, {**train, "copy_paste_prob": 1.0}),
+                "maskcluster2former": (model, train),
+                "cluster2former": (model, train),
+            }
+        )
+
+
+def test_synthvis_comparison_trains_its_own_reference_and_real_data_reuses_mask2former():
+    from vis_pipelines.pipelines.cluster2former import create_real_data_pipeline
+
+    synth = create_pipeline()
+    assert "mask2former_reference.train_node" in {n.name for n in synth.nodes}
+    assert "mask2former.train_node" not in {n.name for n in synth.nodes}
+    comparison = next(n for n in synth.nodes if n.name == "cluster2former.comparison_node")
+    assert "mask2former_reference.metrics" in comparison.inputs
+    assert "params:mask2former_reference.train" in comparison.inputs
+    real = create_real_data_pipeline("ytvis19")
+    comparison = next(n for n in real.nodes if n.name.endswith("comparison_node"))
+    assert "mask2former_ytvis19.metrics" in comparison.inputs
+    assert "params:mask2former.train" in comparison.inputs

@@ -1,11 +1,13 @@
 """``cluster2former`` pipeline: (a) Mask2Former-VIS, (b) MaskCluster2Former, (c) Cluster2Former.
 
-(a) is the ``mask2former`` pipeline itself (same nodes: in the default run it is trained once).
+On SynthVIS, (a) is ``mask2former_reference``: Mask2Former-VIS trained at the comparison's recipe
+(``params:mask2former_reference.*``), because the ``mask2former`` pipeline's tiny config uses
+copy-paste, an augmentation that needs full masks and that (c) cannot have. On real data (paper
+configs, no copy-paste) (a) is that dataset's ``mask2former_<dataset>`` pipeline itself.
 (b) and (c) are :func:`create_vis_pipeline` instances with the Cluster2Former nodes, trained on the
 training set with full masks and on its scribbles (``<train_set>.scribbles``, written by the
 ``scribbles`` pipeline). The comparison node (namespace ``cluster2former``) reads the three metrics
-files, so ``kedro run --pipelines cluster2former --namespaces maskcluster2former,cluster2former``
-re-uses an (a) already trained and scored by the ``mask2former`` pipeline (the DVC stage does so).
+files and checks that the three configs share architecture, budget and augmentation.
 """
 
 from __future__ import annotations
@@ -13,16 +15,24 @@ from __future__ import annotations
 from kedro.pipeline import Node, Pipeline
 
 from vis_pipelines.node_functions import bind_kwargs
-from vis_pipelines.pipelines.mask2former import create_pipeline as create_mask2former_pipeline
 from vis_pipelines.pipelines.mask2former import create_real_data_pipeline as mask2former_on
 from vis_pipelines.pipelines.mask2former import create_vis_pipeline
+from vis_pipelines.pipelines.mask2former.nodes import predict_mask2former, train_mask2former
 
 from .nodes import predict_cluster2former, supervision_table, train_cluster2former
 
-__all__ = ["create_pipeline", "create_real_data_pipeline", "create_variants_pipeline", "VARIANTS"]
+__all__ = [
+    "create_pipeline",
+    "create_real_data_pipeline",
+    "create_variants_pipeline",
+    "VARIANTS",
+    "REFERENCE",
+]
 
 # (b) and (c): name -> whether it trains on the scribbles of the training set
 VARIANTS = {"maskcluster2former": False, "cluster2former": True}
+# (a) on SynthVIS: Mask2Former-VIS at the comparison's recipe (its own namespace and parameters)
+REFERENCE = "mask2former_reference"
 
 
 def create_variants_pipeline(
@@ -34,12 +44,16 @@ def create_variants_pipeline(
     register: bool = True,
     title: str = "SynthVIS",
     split_note: str = "Local SynthVIS valid split",
+    reference: str = "mask2former",
+    train_reference: bool = False,
 ) -> Pipeline:
-    """(b), (c) and the comparison with (a) = ``mask2former<suffix>`` on one dataset.
+    """(b), (c) and the comparison with (a) = ``<reference><suffix>`` on one dataset.
 
     Namespaces are ``<variant><suffix>`` (e.g. ``cluster2former_ytvis19``); parameters are the
-    variants' own (``params:cluster2former.*``), whatever the dataset. ``title`` / ``split_note``
-    say in the comparison's markdown what was scored.
+    variants' own (``params:cluster2former.*``), whatever the dataset. ``train_reference``: (a) is
+    trained here with the Mask2Former-VIS nodes and ``params:<reference>.*``; otherwise it is
+    another pipeline's model, read through its metrics. ``title`` / ``split_note`` say in the
+    comparison's markdown what was scored.
     """
     variants = [
         create_vis_pipeline(
@@ -54,11 +68,30 @@ def create_variants_pipeline(
         )
         for name, scribbles in VARIANTS.items()
     ]
-    models = ("mask2former", *VARIANTS)
+    if train_reference:
+        variants.insert(
+            0,
+            create_vis_pipeline(
+                model=reference,
+                train_func=train_mask2former,
+                predict_func=predict_mask2former,
+                train_set=train_set,
+                eval_set=eval_set,
+                dataset=dataset,
+                namespace=f"{reference}{suffix}",
+                register=register,
+            ),
+        )
+    models = (reference, *VARIANTS)
     comparison = Pipeline(
         [
             Node(
-                func=bind_kwargs(supervision_table, dataset=title, split=split_note),
+                func=bind_kwargs(
+                    supervision_table,
+                    dataset=title,
+                    split=split_note,
+                    reference=f"{reference}{suffix}",
+                ),
                 inputs=[
                     *(f"{m}{suffix}.metrics" for m in models),
                     f"{train_set}.scribble_summary",
@@ -78,8 +111,12 @@ def create_variants_pipeline(
 
 def create_pipeline(**kwargs) -> Pipeline:
     """The three supervision variants on SynthVIS and their comparison table."""
-    return create_mask2former_pipeline() + create_variants_pipeline(
-        dataset="synthvis", train_set="synthvis_train", eval_set="synthvis_valid"
+    return create_variants_pipeline(
+        dataset="synthvis",
+        train_set="synthvis_train",
+        eval_set="synthvis_valid",
+        reference=REFERENCE,
+        train_reference=True,
     )
 
 
