@@ -250,6 +250,26 @@ def test_copy_paste_puts_the_other_videos_instance_on_top():
             np.testing.assert_array_equal(s["frames"][t, ..., 0], expected)
 
 
+def test_copy_paste_from_an_unannotated_video_leaves_the_clip_as_it_is():
+    videos = _two_square_videos()
+    data = videos.data
+    anns = [a for a in data["annotations"] if a["video_id"] == 1]  # video 2 has no instances
+    bare = videos.with_data({**data, "annotations": anns})
+    kw = dict(crop_size=(16, 16), scale_range=(1.0, 1.0), flip_prob=0.0)
+    plain = ClipDataset(bare, tiny_train_config(**kw))
+    pasted = ClipDataset(bare, tiny_train_config(**kw, copy_paste_prob=1.0))
+    for index in range(4):
+        p, q = plain[index], pasted[index]
+        if q["video_id"] == 1:  # the donor (video 2) has nothing to paste
+            np.testing.assert_array_equal(p["frames"], q["frames"])
+            np.testing.assert_array_equal(p["masks"], q["masks"])
+            np.testing.assert_array_equal(p["background"], q["background"])
+            assert p["labels"].tolist() == q["labels"].tolist() == [0]
+        else:  # an empty clip receives video 1's square
+            assert len(p["labels"]) == 0 and q["labels"].tolist() == [0]
+            assert q["masks"][0, :, 2:8, 2:8].all() and q["masks"].sum() == 2 * 36
+
+
 def test_copy_paste_off_keeps_the_clip_stream_and_is_deterministic():
     videos = tiny_video_set()
     plain = ClipDataset(videos, tiny_train_config())

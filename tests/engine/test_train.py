@@ -64,6 +64,13 @@ def test_checkpoint_has_the_design_keys_and_resumes_only_matching_settings(tmp_p
         saved, job.model_config.to_dict(), tiny_train_config(max_steps=2, log_every=7)
     )
     assert not compatible(saved, job.model_config.to_dict(), tiny_train_config(max_steps=2, lr=0.5))
+    # A checkpoint from before a setting existed (here copy_paste_prob) ran with its default.
+    old = {**saved, "config": {**saved["config"], "train": dict(saved["config"]["train"])}}
+    del old["config"]["train"]["copy_paste_prob"]
+    assert compatible(old, job.model_config.to_dict(), job.train_config)
+    assert not compatible(
+        old, job.model_config.to_dict(), tiny_train_config(max_steps=2, copy_paste_prob=0.5)
+    )
 
 
 def test_changed_settings_train_from_scratch(tmp_path, caplog):

@@ -159,14 +159,15 @@ class ClipDataset(Dataset):
         another video's instances, as mask tubes over the clip's T frames, on top of this clip.
 
         The donor clip is sampled and augmented on its own; pasted pixels take the donor's
-        colours, leave every occluded instance and background pixel, and join the targets.
+        colours, leave every occluded instance and background pixel, and join the targets. A set
+        of one video pastes a second, separately augmented clip of that video.
         """
         n = len(self.video_ids)
         pos = self.video_ids.index(vid)
         donor = self.video_ids[(pos + 1 + int(rng.integers(n - 1))) % n] if n > 1 else vid
         _, d_frames, d_masks, d_labels, _ = self._clip(donor, rng)
-        present = np.flatnonzero(d_masks.reshape(len(d_masks), -1).any(1))
-        if len(present) == 0:
+        present = np.flatnonzero(d_masks.reshape(len(d_masks), -1).any(1)) if len(d_masks) else []
+        if len(present) == 0:  # an unannotated donor, or none of its instances in the crop
             return frames, masks, labels, background
         pick = rng.choice(present, size=int(rng.integers(1, len(present) + 1)), replace=False)
         pick = np.sort(pick)

@@ -48,8 +48,11 @@ def compatible(state: dict[str, Any], model_config: dict[str, Any], cfg: TrainCo
     """True when ``state`` was written by a run with the same model and training settings."""
     want = _run_record(model_config, cfg)
     got = state.get("config") or {}
+    # A setting added after the checkpoint was written is missing from it: its default is what
+    # that run used (new settings default to the old behaviour), so it still resumes.
+    got_train = {**_run_record({}, TrainConfig())["train"], **got.get("train", {})}
     norm = lambda d: {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}  # noqa: E731
-    return norm(got.get("model", {})) == norm(want["model"]) and norm(got.get("train", {})) == norm(
+    return norm(got.get("model", {})) == norm(want["model"]) and norm(got_train) == norm(
         want["train"]
     )
 

@@ -86,6 +86,7 @@ DEFAULT_FAMILIES: tuple[dict[str, Any], ...] = (
 DEFAULT_NOTES: dict[str, str] = {
     "clusternet_as_released": "oracle: clusters picked with the ground truth",
     "_gtflow": "oracle input: ground-truth flow",
+    "_reference": "the Cluster2Former comparison's (a): its recipe and budget, no copy-paste",
 }
 
 

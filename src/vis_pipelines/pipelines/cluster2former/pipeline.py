@@ -90,7 +90,7 @@ def create_variants_pipeline(
                     supervision_table,
                     dataset=title,
                     split=split_note,
-                    reference=f"{reference}{suffix}",
+                    reference=reference,
                 ),
                 inputs=[
                     *(f"{m}{suffix}.metrics" for m in models),
