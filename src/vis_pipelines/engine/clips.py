@@ -117,7 +117,7 @@ class ClipDataset(Dataset):
                 vid, frames, masks, labels, background, rng
             )
         # Instances absent from every frame of the (cropped) clip are not targets.
-        keep = masks.reshape(len(masks), -1).any(1) if len(masks) else np.zeros(0, bool)
+        keep = _visible(masks)
         return {
             "frames": frames,
             "labels": labels[keep],
@@ -166,7 +166,7 @@ class ClipDataset(Dataset):
         pos = self.video_ids.index(vid)
         donor = self.video_ids[(pos + 1 + int(rng.integers(n - 1))) % n] if n > 1 else vid
         _, d_frames, d_masks, d_labels, _ = self._clip(donor, rng)
-        present = np.flatnonzero(d_masks.reshape(len(d_masks), -1).any(1)) if len(d_masks) else []
+        present = np.flatnonzero(_visible(d_masks))
         if len(present) == 0:  # an unannotated donor, or none of its instances in the crop
             return frames, masks, labels, background
         pick = rng.choice(present, size=int(rng.integers(1, len(present) + 1)), replace=False)
@@ -188,6 +188,11 @@ class ClipDataset(Dataset):
         if len(masks) == 0:
             return np.ones(masks.shape[1:], dtype=np.uint8)
         return (~masks.any(0)).astype(np.uint8)
+
+
+def _visible(masks: np.ndarray) -> np.ndarray:
+    """bool ``[N]``: which of the ``[N, T, H, W]`` instance masks has a pixel in some frame."""
+    return masks.reshape(len(masks), -1).any(1) if len(masks) else np.zeros(0, bool)
 
 
 def augment_clip(
