@@ -16,6 +16,7 @@ from vis_pipelines.clusternet.selection import (
     GTFreeSelection,
     border_ring,
     gt_free_foreground,
+    isolated_regions,
     oracle_foreground,
     otsu_split,
 )
@@ -70,6 +71,52 @@ def test_selections_on_hand_made_clusters() -> None:
     half[:, :17] = False  # 4 of the square's 10 columns stay: 40 % of the cluster inside
     oracle, score = oracle_foreground(labels, half)
     assert not oracle.any() and score == 0.0
+
+
+def test_isolated_regions_drop_what_touches_the_sure_foreground() -> None:
+    sure = np.zeros((6, 8), bool)
+    sure[1:3, 1:3] = True
+    candidate = np.zeros((6, 8), bool)
+    candidate[1:4, 3] = True  # (1, 3), (2, 3) are 4-adjacent to the sure block; (3, 3) joins them
+    candidate[3, 0] = True  # below (2, 0), which is not sure: isolated
+    candidate[4, 3] = True  # diagonal to nothing sure, but 4-connected to (3, 3): dropped too
+    candidate[3:5, 6:8] = True  # a separate region
+    out = isolated_regions(sure, candidate)
+    expected = np.zeros_like(candidate)
+    expected[3, 0] = True
+    expected[3:5, 6:8] = True
+    assert out.tolist() == expected.tolist()
+    # Diagonal contact does not count: (3, 3) alone touches sure (2, 2) only at a corner.
+    corner = np.zeros_like(candidate)
+    corner[3, 3] = True
+    assert isolated_regions(sure, corner).tolist() == corner.tolist()
+    assert not isolated_regions(sure, np.zeros_like(sure)).any()
+
+
+def _rim_and_slow_object() -> tuple[np.ndarray, np.ndarray]:
+    """Clusters: 0 still background, 1 a fast square (5 px), 2 its 1-px rim moving 1 px (the
+    smear of estimated flow), 3 a separate square moving 1 px (a slow object)."""
+    labels = np.zeros((H, W), np.int16)
+    flow = np.zeros((H, W, 2), np.float32)
+    labels[7:17, 7:17] = 2
+    labels[8:16, 8:16] = 1
+    labels[20:26, 30:36] = 3
+    flow[labels == 1] = (5.0, 0.0)
+    flow[labels == 2] = (1.0, 0.0)
+    flow[labels == 3] = (0.0, 1.0)
+    return labels, flow
+
+
+def test_gt_free_keeps_a_slow_object_but_not_the_rim_of_a_fast_one() -> None:
+    labels, flow = _rim_and_slow_object()
+    # Cluster means 0, 5, 1, 1: Otsu splits at (1 + 5) / 2 = 3, so only the fast square is above
+    # it; the rim touches the square, the slow square touches nothing above the split.
+    mask, chosen = gt_free_foreground(labels, flow)
+    assert chosen == [1, 3]
+    assert mask.tolist() == np.isin(labels, [1, 3]).tolist()
+    strict = GTFreeSelection(keep_isolated=False)
+    assert gt_free_foreground(labels, flow, strict)[1] == [1]
+    assert gt_free_foreground(labels, flow, GTFreeSelection(split="threshold"))[1] == [1, 2, 3]
 
 
 def test_both_modes_find_the_moving_square() -> None:

@@ -3,7 +3,10 @@
 * ``gt_free``: a cluster is foreground when its pixels move differently from the frame's dominant
   (camera) motion — mean residual above the baseline's threshold and above the Otsu split of all
   clusters' mean residuals — and it does not cover much of the frame border (the boundary prior:
-  the background does). No ground truth is involved.
+  the background does). A cluster above the threshold but below the split is foreground too when
+  its region touches no cluster above the split (``keep_isolated``): it is then a separate, slower
+  object, not the rim of a faster one that the flow smeared over the background. No ground truth
+  is involved.
 * ``as_released``: the released code keeps the clusters that lie mostly inside the ground-truth
   mask and, per frame, the best of its optimisation steps by IoU with the ground truth. That is an
   oracle: its numbers reproduce the published ones but are not an unsupervised result.
@@ -14,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from .baseline import MotionThreshold, motion_residual, residual_threshold
 
@@ -22,6 +26,7 @@ __all__ = [
     "otsu_split",
     "border_ring",
     "gt_free_foreground",
+    "isolated_regions",
     "oracle_foreground",
     "mask_iou",
 ]
@@ -35,6 +40,7 @@ class GTFreeSelection:
     border_width: int = 2  # px of the frame border that form the ring
     min_area: int = 0  # clusters with fewer pixels are ignored
     split: str = "otsu"  # otsu: also above the Otsu split of the clusters' mean residuals
+    keep_isolated: bool = True  # otsu: keep moving regions below the split touching none above
 
     def __post_init__(self) -> None:
         if self.split not in ("otsu", "threshold"):
@@ -100,11 +106,31 @@ def gt_free_foreground(
     ring = border_ring(labels.shape, sel.border_width).ravel()
     border_share = np.bincount(ids[ring], minlength=k) / max(int(ring.sum()), 1)
     present = count > max(sel.min_area, 0)
-    if sel.split == "otsu":
-        cut = max(cut, otsu_split(mean_res[present]))
-    chosen = present & (mean_res > cut) & (border_share <= sel.max_border)
-    chosen_ids = np.flatnonzero(chosen)
-    return chosen[labels], [int(c) for c in chosen_ids]
+    moving = present & (mean_res > cut) & (border_share <= sel.max_border)
+    if sel.split == "threshold":
+        return moving[labels], [int(c) for c in np.flatnonzero(moving)]
+    chosen = moving & (mean_res > otsu_split(mean_res[present]))
+    mask = chosen[labels]
+    if sel.keep_isolated:
+        mask |= isolated_regions(mask, (moving & ~chosen)[labels])
+    return mask, [int(c) for c in np.unique(labels[mask])]
+
+
+def isolated_regions(sure: np.ndarray, candidate: np.ndarray) -> np.ndarray:
+    """The connected regions of ``candidate`` pixels that touch no ``sure`` pixel, bool ``[H, W]``.
+
+    Otsu's split over the clusters' mean residuals separates the fastest motions from the rest,
+    so below it lie both the rims of fast objects (estimated flow bleeds across motion boundaries,
+    and a rim moves a fraction of its object's motion) and slower objects of their own. Only the
+    rims touch a faster region (4-connectivity: directly adjacent pixels).
+    """
+    regions, n = ndimage.label(candidate)
+    if n == 0:
+        return np.zeros_like(candidate, dtype=bool)
+    touching = np.zeros(n + 1, dtype=bool)
+    touching[regions[ndimage.binary_dilation(sure) & candidate]] = True
+    touching[0] = True
+    return ~touching[regions]
 
 
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
