@@ -3,10 +3,10 @@
 * ``gt_free``: a cluster is foreground when its pixels move differently from the frame's dominant
   (camera) motion — mean residual above the baseline's threshold and above the Otsu split of all
   clusters' mean residuals — and it does not cover much of the frame border (the boundary prior:
-  the background does). A cluster above the threshold but below the split is foreground too when
-  its region touches no cluster above the split (``keep_isolated``): it is then a separate, slower
-  object, not the rim of a faster one that the flow smeared over the background. No ground truth
-  is involved.
+  the background does). The pixels of clusters above the threshold but below the split are
+  foreground too where their connected region touches no cluster above the split
+  (``keep_isolated``): such a region is a separate, slower object, not the rim of a faster one
+  that the flow smeared over the background. No ground truth is involved.
 * ``as_released``: the released code keeps the clusters that lie mostly inside the ground-truth
   mask and, per frame, the best of its optimisation steps by IoU with the ground truth. That is an
   oracle: its numbers reproduce the published ones but are not an unsupervised result.
@@ -91,10 +91,11 @@ def gt_free_foreground(
     Args:
         labels: cluster ids ``[H, W]`` (non-negative ints).
         motion: the frame's incoming motion ``[H, W, 2]``.
-        selection: border rule; threshold: when a motion is independent (as the baseline).
+        selection: the border, split and isolated-region rules; threshold: when a motion is
+            independent (as the baseline).
 
     Returns:
-        (bool mask ``[H, W]``, the selected cluster ids).
+        (bool mask ``[H, W]``, the ids of the clusters with a pixel in it).
     """
     sel = selection or GTFreeSelection()
     residual = motion_residual(motion, threshold)
